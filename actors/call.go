@@ -1,0 +1,35 @@
+package actors
+
+import "context"
+
+// send hands req to an actor over reqc, giving up when ctx ends or the actor
+// stops (done is closed).
+func send[Q any](ctx context.Context, reqc chan<- Q, req Q, done <-chan struct{}) error {
+	select {
+	case reqc <- req:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-done:
+		return ErrStopped
+	}
+}
+
+// recv waits for the reply to a request sent with send. A reply already
+// given wins over the actor having stopped since.
+func recv[R any](ctx context.Context, reply <-chan R, done <-chan struct{}) (R, error) {
+	var zero R
+	select {
+	case rep := <-reply:
+		return rep, nil
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	case <-done:
+		select {
+		case rep := <-reply:
+			return rep, nil
+		default:
+			return zero, ErrStopped
+		}
+	}
+}

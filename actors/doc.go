@@ -1,0 +1,19 @@
+// Package actors holds the server's state, kept by two actors in the style of
+// etcd raft's node: Run owns the state in a single goroutine and serves
+// requests that the exported methods send over unexported channels. Every
+// method is synchronous and takes a context; it returns ctx.Err() if the
+// context ends first and ErrStopped once Run has returned, so no caller is
+// left waiting on a stopped actor.
+//
+// Store keeps the bets file durably: it appends each agency's batches once
+// (resent batches are acknowledged, not stored twice), fsyncs queued batches
+// together, and scans the file for the draw. Coordinator waits until every
+// agency has reported done, asks its Drawer (the Store) for the draw exactly
+// once and answers each agency's winners query, parking the queries that
+// arrive before the draw.
+//
+// Shutdown: stop the Coordinator before the Store. The Coordinator answers
+// parked queries with ErrStopped and gives up on a draw in progress (its call
+// to Draw returns with the context); the Store then flushes, fsyncs and
+// closes the bets file.
+package actors

@@ -1,0 +1,478 @@
+package actors
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/tp0/loteria/domain"
+)
+
+const (
+	// maxGroup bounds the appends fsync'd together, and the appends that
+	// may queue for the store.
+	maxGroup  = 256
+	writeSize = 256 << 10
+	readSize  = 64 << 10
+)
+
+// StoreConfig configures a Store.
+type StoreConfig struct {
+	Path     string // the bets file; created if missing
+	Agencies int    // N; agencies are 1..N
+}
+
+// Store is the actor that keeps the bets file. Each agency's bets have
+// positions 0, 1, 2, … in its stream; the store keeps every position once,
+// in order, so a batch resent after a lost reply is acknowledged without
+// being stored twice.
+type Store struct {
+	cfg     StoreConfig
+	appendc chan appendReq
+	storedc chan storedReq
+	finishc chan finishReq
+	drawc   chan drawReq
+	done    chan struct{}
+
+	// Owned by Run once it starts.
+	f        *os.File
+	buf      *bufio.Writer
+	bw       *domain.BetsWriter
+	stored   []uint64 // bets in the file per agency, at index agency-1
+	finished []bool   // in memory only: persisting it is a later issue
+	sealed   bool
+	winners  map[int][]string // the draw, once run
+	syncs    int              // fsyncs of appended bets, for tests
+}
+
+type appendReq struct {
+	agency int
+	first  uint64
+	bets   []domain.Bet
+	reply  chan appendRep
+}
+
+type appendRep struct {
+	stored uint64
+	err    error
+}
+
+type storedReq struct {
+	agency int
+	reply  chan storedRep
+}
+
+type storedRep struct {
+	stored   uint64
+	finished bool
+	err      error
+}
+
+type finishReq struct {
+	agency int
+	total  uint64
+	reply  chan error
+}
+
+type drawReq struct {
+	reply chan drawRep
+}
+
+type drawRep struct {
+	winners map[int][]string
+	err     error
+}
+
+// OpenStore opens the bets file, creating it if missing, and recovers the
+// bets it holds: a final row torn by a crash mid-write is cut off, and the
+// rows are counted per agency. A malformed row before the last one, or a row
+// for an agency outside 1..N, is an error. Call Run to serve requests.
+func OpenStore(cfg StoreConfig) (*Store, error) {
+	if cfg.Agencies < 1 {
+		return nil, fmt.Errorf("agencies must be at least 1, got %d", cfg.Agencies)
+	}
+	f, err := os.OpenFile(cfg.Path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open bets file: %w", err)
+	}
+	buf := bufio.NewWriterSize(f, writeSize)
+	s := &Store{
+		cfg:      cfg,
+		appendc:  make(chan appendReq, maxGroup),
+		storedc:  make(chan storedReq),
+		finishc:  make(chan finishReq),
+		drawc:    make(chan drawReq),
+		done:     make(chan struct{}),
+		f:        f,
+		buf:      buf,
+		bw:       domain.NewBetsWriter(buf),
+		stored:   make([]uint64, cfg.Agencies),
+		finished: make([]bool, cfg.Agencies),
+	}
+	if err := s.recover(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("recover bets file: %w", err)
+	}
+	if err := syncDir(filepath.Dir(cfg.Path)); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// syncDir fsyncs a directory, so that a bets file just created in it
+// survives a crash along with the bets fsync'd into it.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync bets directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync bets directory: %w", err)
+	}
+	return nil
+}
+
+// recover cuts a torn final row and counts the stored bets per agency.
+func (s *Store) recover() error {
+	size, err := cutTorn(s.f)
+	if err != nil {
+		return err
+	}
+	r := bufio.NewReaderSize(io.NewSectionReader(s.f, 0, size), readSize)
+	return domain.ReadBets(r, func(b domain.Bet) error {
+		if !s.known(b.Agency) {
+			return fmt.Errorf("%w: %d in the bets file", ErrUnknownAgency, b.Agency)
+		}
+		s.stored[b.Agency-1]++
+		return nil
+	})
+}
+
+// cutTorn truncates f just after its last newline, dropping a final row torn
+// by a crash mid-write, and returns the resulting size.
+func cutTorn(f *os.File) (int64, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	end, err := lastLineEnd(f, fi.Size())
+	if err != nil || end == fi.Size() {
+		return end, err
+	}
+	if err := f.Truncate(end); err != nil {
+		return 0, err
+	}
+	return end, f.Sync()
+}
+
+// lastLineEnd returns the offset just after the last '\n' in the first size
+// bytes of r, or 0 if there is none.
+func lastLineEnd(r io.ReaderAt, size int64) (int64, error) {
+	buf := make([]byte, min(size, readSize))
+	for end := size; end > 0; {
+		start := max(end-int64(len(buf)), 0)
+		chunk := buf[:end-start]
+		if _, err := r.ReadAt(chunk, start); err != nil {
+			return 0, err
+		}
+		if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
+			return start + int64(i) + 1, nil
+		}
+		end = start
+	}
+	return 0, nil
+}
+
+// Run serves the store's requests until ctx ends, then flushes, fsyncs and
+// closes the bets file. It returns early with the error if writing or
+// fsyncing appended bets fails: a store that could not make bets durable
+// must not go on acknowledging them. Once Run returns, every method returns
+// ErrStopped. Call Run once.
+func (s *Store) Run(ctx context.Context) error {
+	defer close(s.done)
+	for {
+		select {
+		case req := <-s.appendc:
+			if err := s.commit(s.gather(req)); err != nil {
+				s.f.Close()
+				return err
+			}
+		case req := <-s.storedc:
+			req.reply <- s.stat(req.agency)
+		case req := <-s.finishc:
+			req.reply <- s.finish(req.agency, req.total)
+		case req := <-s.drawc:
+			w, err := s.draw()
+			req.reply <- drawRep{w, err}
+		case <-ctx.Done():
+			return s.close()
+		}
+	}
+}
+
+// close flushes, fsyncs and closes the bets file.
+func (s *Store) close() error {
+	err := s.flush()
+	if cerr := s.f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close bets file: %w", cerr)
+	}
+	return err
+}
+
+// flush pushes buffered rows to the bets file and fsyncs it.
+func (s *Store) flush() error {
+	if err := s.bw.Flush(); err != nil {
+		return fmt.Errorf("write bets file: %w", err)
+	}
+	if err := s.buf.Flush(); err != nil {
+		return fmt.Errorf("write bets file: %w", err)
+	}
+	if err := s.f.Sync(); err != nil {
+		return fmt.Errorf("sync bets file: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) known(agency int) bool { return agency >= 1 && agency <= s.cfg.Agencies }
+
+func unknown(agency int) error { return fmt.Errorf("%w: %d", ErrUnknownAgency, agency) }
+
+// Append stores agency's batch of bets at positions first,
+// first+1, …, first+len(bets)-1 and returns how many of agency's bets are
+// stored after it, once they are written and fsync'd. Bets at positions
+// already stored are skipped, so resending a batch is safe; a batch entirely
+// stored is acknowledged even after Finish or Draw. Each bet is stored with
+// Agency set to agency; the caller has validated the rest.
+//
+// Append fails with ErrUnknownAgency, ErrGap if first is past the bets
+// stored, ErrFinished or ErrSealed for new bets after Finish or Draw, or the
+// write or fsync error that stops the store. After a context error the batch
+// may or may not have been stored; Stored or a resend tells.
+func (s *Store) Append(ctx context.Context, agency int, first uint64, bets []domain.Bet) (stored uint64, err error) {
+	req := newAppendReq(agency, first, bets)
+	if err := send(ctx, s.appendc, req, s.done); err != nil {
+		return 0, err
+	}
+	return waitAppend(ctx, req, s.done)
+}
+
+// newAppendReq copies bets: the store may still read them after a caller
+// that gave up on ctx has reused its slice.
+func newAppendReq(agency int, first uint64, bets []domain.Bet) appendReq {
+	return appendReq{agency, first, slices.Clone(bets), make(chan appendRep, 1)}
+}
+
+func waitAppend(ctx context.Context, req appendReq, done <-chan struct{}) (uint64, error) {
+	rep, err := recv(ctx, req.reply, done)
+	if err != nil {
+		return 0, err
+	}
+	return rep.stored, rep.err
+}
+
+// gather returns first and the appends queued behind it, to be committed
+// together.
+func (s *Store) gather(first appendReq) []appendReq {
+	group := []appendReq{first}
+	for len(group) < maxGroup {
+		select {
+		case req := <-s.appendc:
+			group = append(group, req)
+		default:
+			return group
+		}
+	}
+	return group
+}
+
+// pending is an append accepted into a group, waiting for the commit.
+type pending struct {
+	req    appendReq
+	bets   []domain.Bet // the bets not stored yet
+	stored uint64       // the agency's count after them
+}
+
+// commit applies a group of appends, writes their new bets, fsyncs once and
+// then replies to each. If the write or the fsync fails, every accepted
+// append gets the error, nothing is counted as stored, and commit returns
+// the error.
+func (s *Store) commit(group []appendReq) error {
+	next := slices.Clone(s.stored)
+	accepted := make([]pending, 0, len(group))
+	for _, req := range group {
+		bets, err := s.fresh(next, req)
+		if err != nil {
+			req.reply <- appendRep{err: err}
+			continue
+		}
+		next[req.agency-1] += uint64(len(bets))
+		accepted = append(accepted, pending{req, bets, next[req.agency-1]})
+	}
+	if err := s.write(accepted); err != nil {
+		for _, p := range accepted {
+			p.req.reply <- appendRep{err: err}
+		}
+		return err
+	}
+	s.stored = next
+	for _, p := range accepted {
+		p.req.reply <- appendRep{stored: p.stored}
+	}
+	return nil
+}
+
+// fresh returns the bets of req at positions not yet stored, given the
+// counts next, or why req is refused.
+func (s *Store) fresh(next []uint64, req appendReq) ([]domain.Bet, error) {
+	if !s.known(req.agency) {
+		return nil, unknown(req.agency)
+	}
+	have := next[req.agency-1]
+	if req.first > have {
+		return nil, fmt.Errorf("%w: batch starts at %d, %d stored", ErrGap, req.first, have)
+	}
+	skip := have - req.first
+	if skip >= uint64(len(req.bets)) {
+		return nil, nil
+	}
+	switch {
+	case s.sealed:
+		return nil, ErrSealed
+	case s.finished[req.agency-1]:
+		return nil, ErrFinished
+	}
+	return req.bets[skip:], nil
+}
+
+// write appends the accepted bets to the file and fsyncs it, if there are
+// any.
+func (s *Store) write(accepted []pending) error {
+	n := 0
+	for _, p := range accepted {
+		for _, b := range p.bets {
+			b.Agency = p.req.agency
+			if err := s.bw.Write(b); err != nil {
+				return fmt.Errorf("write bets file: %w", err)
+			}
+		}
+		n += len(p.bets)
+	}
+	if n == 0 {
+		return nil
+	}
+	s.syncs++
+	return s.flush()
+}
+
+// Stored returns how many of agency's bets are stored and whether the agency
+// has finished.
+func (s *Store) Stored(ctx context.Context, agency int) (stored uint64, finished bool, err error) {
+	req := storedReq{agency, make(chan storedRep, 1)}
+	if err := send(ctx, s.storedc, req, s.done); err != nil {
+		return 0, false, err
+	}
+	rep, err := recv(ctx, req.reply, s.done)
+	if err != nil {
+		return 0, false, err
+	}
+	return rep.stored, rep.finished, rep.err
+}
+
+func (s *Store) stat(agency int) storedRep {
+	if !s.known(agency) {
+		return storedRep{err: unknown(agency)}
+	}
+	return storedRep{stored: s.stored[agency-1], finished: s.finished[agency-1]}
+}
+
+// Finish records that agency has sent all its bets, total in all. It fails
+// with ErrIncomplete if total is not the number of agency's bets stored.
+// Finishing again with the same total is fine. After Finish, new bets for
+// agency fail with ErrFinished.
+func (s *Store) Finish(ctx context.Context, agency int, total uint64) error {
+	req := finishReq{agency, total, make(chan error, 1)}
+	if err := send(ctx, s.finishc, req, s.done); err != nil {
+		return err
+	}
+	err, rerr := recv(ctx, req.reply, s.done)
+	if rerr != nil {
+		return rerr
+	}
+	return err
+}
+
+func (s *Store) finish(agency int, total uint64) error {
+	if !s.known(agency) {
+		return unknown(agency)
+	}
+	if have := s.stored[agency-1]; total != have {
+		return fmt.Errorf("%w: stored %d, reported %d", ErrIncomplete, have, total)
+	}
+	s.finished[agency-1] = true
+	return nil
+}
+
+// Draw seals the store, so that new bets fail with ErrSealed, and returns the
+// documents of the winning bets by agency, in the order they were stored.
+// Agencies without winners are absent from the map. The file is scanned once;
+// later calls return the same result. The map is the caller's.
+func (s *Store) Draw(ctx context.Context) (map[int][]string, error) {
+	req := drawReq{make(chan drawRep, 1)}
+	if err := send(ctx, s.drawc, req, s.done); err != nil {
+		return nil, err
+	}
+	rep, err := recv(ctx, req.reply, s.done)
+	if err != nil {
+		return nil, err
+	}
+	return rep.winners, rep.err
+}
+
+// draw seals the store and scans the bets file for winners, once.
+func (s *Store) draw() (map[int][]string, error) {
+	s.sealed = true
+	if s.winners == nil {
+		w, err := s.scan()
+		if err != nil {
+			return nil, fmt.Errorf("draw: %w", err)
+		}
+		s.winners = w
+	}
+	return cloneWinners(s.winners), nil
+}
+
+// scan reads the winners from the bets file. Nothing is buffered: every
+// commit flushes and fsyncs, and a failed one stops the store.
+func (s *Store) scan() (map[int][]string, error) {
+	fi, err := s.f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	w := make(map[int][]string)
+	r := bufio.NewReaderSize(io.NewSectionReader(s.f, 0, fi.Size()), readSize)
+	err = domain.ReadBets(r, func(b domain.Bet) error {
+		if b.Wins() {
+			// Clone: the document shares memory with its whole row.
+			w[b.Agency] = append(w[b.Agency], strings.Clone(b.Document))
+		}
+		return nil
+	})
+	return w, err
+}
+
+func cloneWinners(w map[int][]string) map[int][]string {
+	c := maps.Clone(w)
+	for a, docs := range c {
+		c[a] = slices.Clone(docs)
+	}
+	return c
+}

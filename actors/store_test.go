@@ -1,0 +1,560 @@
+package actors_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tp0/loteria/actors"
+	"github.com/tp0/loteria/domain"
+)
+
+func TestStoreAppendStoresBetsExactly(t *testing.T) {
+	s, path, stop := runStore(t, 3)
+	in := []domain.Bet{
+		{Agency: 99, FirstName: "Ana, María", LastName: `O"Brien "Jr"`, Document: "0012345", Birthdate: "1990-01-31", Number: 0},
+		{Agency: 2, FirstName: "Zoë 😀", LastName: "Núñez;\t|", Document: "1", Birthdate: "2000-02-29", Number: 7574},
+		{Agency: 2, FirstName: " leading", LastName: "trailing ", Document: "9999999999", Birthdate: "1900-12-01", Number: 9999},
+	}
+	if got := mustAppend(t, s, 2, 0, in); got != 3 {
+		t.Fatalf("Append = %d, want 3", got)
+	}
+	mustStop(t, stop)
+
+	want := bets(in...)
+	for i := range want {
+		want[i].Agency = 2 // the store's agency, not the bet's
+	}
+	if got := mustReadBets(t, path); !reflect.DeepEqual(got, want) {
+		t.Errorf("bets file holds\n%+v\nwant\n%+v", got, want)
+	}
+}
+
+func TestStoreAppendIsIdempotent(t *testing.T) {
+	s, path, stop := runStore(t, 2)
+	if got := mustAppend(t, s, 1, 0, batch(0, 5)); got != 5 {
+		t.Fatalf("first batch: Append = %d, want 5", got)
+	}
+	if got := mustAppend(t, s, 1, 0, batch(0, 5)); got != 5 {
+		t.Fatalf("resent batch: Append = %d, want 5", got)
+	}
+	if got := mustAppend(t, s, 1, 3, batch(3, 5)); got != 8 {
+		t.Fatalf("overlapping batch: Append = %d, want 8", got)
+	}
+	if got := mustAppend(t, s, 1, 8, nil); got != 8 {
+		t.Fatalf("empty batch: Append = %d, want 8", got)
+	}
+	mustStop(t, stop)
+
+	if got, want := docsOf(mustReadBets(t, path), 1), positions(0, 8); !reflect.DeepEqual(got, want) {
+		t.Errorf("agency 1 documents = %v, want %v", got, want)
+	}
+}
+
+func TestStoreAppendErrors(t *testing.T) {
+	ctx := testCtx(t)
+	t.Run("ErrGap", func(t *testing.T) {
+		s, _, _ := runStore(t, 2)
+		mustAppend(t, s, 1, 0, batch(0, 2))
+		for _, first := range []uint64{3, 10} {
+			if _, err := s.Append(ctx, 1, first, batch(int(first), 1)); !errors.Is(err, actors.ErrGap) {
+				t.Errorf("Append at %d with 2 stored: err = %v, want ErrGap", first, err)
+			}
+			if _, err := s.Append(ctx, 1, first, nil); !errors.Is(err, actors.ErrGap) {
+				t.Errorf("empty Append at %d with 2 stored: err = %v, want ErrGap", first, err)
+			}
+		}
+		mustHaveStored(t, s, 1, 2, false)
+	})
+	t.Run("ErrUnknownAgency", func(t *testing.T) {
+		s, _, _ := runStore(t, 2)
+		for _, agency := range []int{-1, 0, 3} {
+			if _, err := s.Append(ctx, agency, 0, batch(0, 1)); !errors.Is(err, actors.ErrUnknownAgency) {
+				t.Errorf("Append(%d): err = %v, want ErrUnknownAgency", agency, err)
+			}
+			if _, _, err := s.Stored(ctx, agency); !errors.Is(err, actors.ErrUnknownAgency) {
+				t.Errorf("Stored(%d): err = %v, want ErrUnknownAgency", agency, err)
+			}
+			if err := s.Finish(ctx, agency, 0); !errors.Is(err, actors.ErrUnknownAgency) {
+				t.Errorf("Finish(%d): err = %v, want ErrUnknownAgency", agency, err)
+			}
+		}
+	})
+	t.Run("ErrFinished", func(t *testing.T) {
+		s, _, _ := runStore(t, 2)
+		mustAppend(t, s, 1, 0, batch(0, 2))
+		mustFinish(t, s, 1, 2)
+		if _, err := s.Append(ctx, 1, 2, batch(2, 1)); !errors.Is(err, actors.ErrFinished) {
+			t.Errorf("new bets after Finish: err = %v, want ErrFinished", err)
+		}
+		if _, err := s.Append(ctx, 1, 1, batch(1, 2)); !errors.Is(err, actors.ErrFinished) {
+			t.Errorf("overlapping batch after Finish: err = %v, want ErrFinished", err)
+		}
+		if got := mustAppend(t, s, 1, 0, batch(0, 2)); got != 2 {
+			t.Errorf("resend after Finish: Append = %d, want 2", got)
+		}
+		if got := mustAppend(t, s, 2, 0, batch(0, 1)); got != 1 {
+			t.Errorf("another agency after Finish: Append = %d, want 1", got)
+		}
+		mustHaveStored(t, s, 1, 2, true)
+	})
+	t.Run("ErrSealed", func(t *testing.T) {
+		s, _, _ := runStore(t, 2)
+		mustAppend(t, s, 1, 0, batch(0, 2))
+		mustDraw(t, s)
+		for agency, first := range map[int]uint64{1: 2, 2: 0} {
+			if _, err := s.Append(ctx, agency, first, batch(int(first), 1)); !errors.Is(err, actors.ErrSealed) {
+				t.Errorf("new bets for agency %d after Draw: err = %v, want ErrSealed", agency, err)
+			}
+		}
+		if got := mustAppend(t, s, 1, 0, batch(0, 2)); got != 2 {
+			t.Errorf("resend after Draw: Append = %d, want 2", got)
+		}
+	})
+}
+
+func TestStoreFinish(t *testing.T) {
+	ctx := testCtx(t)
+	s, _, _ := runStore(t, 2)
+	mustAppend(t, s, 1, 0, batch(0, 3))
+
+	t.Run("ErrIncomplete", func(t *testing.T) {
+		for _, total := range []uint64{2, 4} {
+			err := s.Finish(ctx, 1, total)
+			if !errors.Is(err, actors.ErrIncomplete) {
+				t.Fatalf("Finish(1, %d) with 3 stored: err = %v, want ErrIncomplete", total, err)
+			}
+			if want := "stored 3, reported " + strconv.FormatUint(total, 10); !strings.Contains(err.Error(), want) {
+				t.Errorf("Finish(1, %d): err = %q, want it to say %q", total, err, want)
+			}
+		}
+		mustHaveStored(t, s, 1, 3, false)
+	})
+	t.Run("right total", func(t *testing.T) {
+		mustFinish(t, s, 1, 3)
+		mustFinish(t, s, 1, 3) // again: fine
+		mustHaveStored(t, s, 1, 3, true)
+	})
+	t.Run("no bets", func(t *testing.T) {
+		mustFinish(t, s, 2, 0)
+		mustHaveStored(t, s, 2, 0, true)
+	})
+}
+
+func TestStoreDraw(t *testing.T) {
+	s, _, _ := runStore(t, 3)
+	win := domain.WinningNumber
+	mustAppend(t, s, 1, 0, []domain.Bet{bet("11", win), bet("12", 1), bet("13", win)})
+	mustAppend(t, s, 3, 0, []domain.Bet{bet("31", win)})
+	mustAppend(t, s, 2, 0, []domain.Bet{bet("21", win-1)})
+	mustAppend(t, s, 1, 3, []domain.Bet{bet("0014", win)})
+
+	want := map[int][]string{1: {"11", "13", "0014"}, 3: {"31"}}
+	got := mustDraw(t, s)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("Draw = %v, want %v", got, want)
+	}
+	got[1][0] = "changed by the caller"
+	got[2] = []string{"added by the caller"}
+	if again := mustDraw(t, s); !reflect.DeepEqual(again, want) {
+		t.Errorf("second Draw = %v, want %v", again, want)
+	}
+}
+
+func TestStoreRecoversCountsOnReopen(t *testing.T) {
+	s, path, stop := runStore(t, 2)
+	mustAppend(t, s, 1, 0, batch(0, 4))
+	mustAppend(t, s, 2, 0, batch(0, 1))
+	mustStop(t, stop)
+
+	s = mustOpen(t, path, 2)
+	start(t, s)
+	mustHaveStored(t, s, 1, 4, false)
+	mustHaveStored(t, s, 2, 1, false)
+	if got := mustAppend(t, s, 1, 2, batch(2, 3)); got != 5 {
+		t.Errorf("overlapping batch after reopen: Append = %d, want 5", got)
+	}
+	if got, want := docsOf(mustReadBets(t, path), 1), positions(0, 5); !reflect.DeepEqual(got, want) {
+		t.Errorf("agency 1 documents = %v, want %v", got, want)
+	}
+}
+
+func TestStoreCutsTornRowOnOpen(t *testing.T) {
+	for name, torn := range map[string]string{
+		"partial field":    "1,Ana,Gó",
+		"open quote":       `2,"Ana, Ma`,
+		"whole row but LF": "1,Ana,Lorca,123,1990-01-01,7574",
+		"long garbage":     strings.Repeat("x", 200<<10),
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "bets.csv")
+			valid := betsFile(t, bet("0", 1), bet("1", 2))
+			mustWriteFile(t, path, valid+torn)
+
+			s := mustOpen(t, path, 2)
+			start(t, s)
+			mustHaveStored(t, s, 1, 2, false)
+			mustHaveStored(t, s, 2, 0, false)
+			if got := mustReadFile(t, path); got != valid {
+				t.Fatalf("bets file after open = %q, want %q", got, valid)
+			}
+			mustAppend(t, s, 1, 2, batch(2, 1))
+			if got, want := docsOf(mustReadBets(t, path), 1), positions(0, 3); !reflect.DeepEqual(got, want) {
+				t.Errorf("documents after appending = %v, want %v", got, want)
+			}
+		})
+	}
+	t.Run("only row", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "bets.csv")
+		mustWriteFile(t, path, "1,Ana")
+		s := mustOpen(t, path, 2)
+		start(t, s)
+		mustHaveStored(t, s, 1, 0, false)
+		if got := mustReadFile(t, path); got != "" {
+			t.Errorf("bets file after open = %q, want it empty", got)
+		}
+	})
+}
+
+func TestOpenStoreErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name     string
+		content  string
+		agencies int
+		want     error
+	}{
+		{"ErrBadRow", betsFile(t, bet("1", 1)) + "1,not,a,bet\n" + betsFile(t, bet("2", 2)), 2, domain.ErrBadRow},
+		{"ErrUnknownAgency", betsFile(t, bet("1", 1)) + "3,Ana,Lorca,123,1990-01-01,1\n", 2, actors.ErrUnknownAgency},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, tc.name)
+			mustWriteFile(t, path, tc.content)
+			s, err := actors.OpenStore(actors.StoreConfig{Path: path, Agencies: tc.agencies})
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("OpenStore = %v, %v; want error %v", s, err, tc.want)
+			}
+			if got := mustReadFile(t, path); got != tc.content {
+				t.Errorf("OpenStore changed the bets file to %q", got)
+			}
+		})
+	}
+	t.Run("no agencies", func(t *testing.T) {
+		if _, err := actors.OpenStore(actors.StoreConfig{Path: filepath.Join(dir, "none"), Agencies: 0}); err == nil {
+			t.Error("OpenStore with 0 agencies: err = nil")
+		}
+	})
+	t.Run("missing directory", func(t *testing.T) {
+		if _, err := actors.OpenStore(actors.StoreConfig{Path: filepath.Join(dir, "no", "bets.csv"), Agencies: 1}); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("OpenStore in a missing directory: err = %v, want ErrNotExist", err)
+		}
+	})
+}
+
+func TestStoreStopped(t *testing.T) {
+	t.Run("after Run returns", func(t *testing.T) {
+		s, _, stop := runStore(t, 2)
+		mustStop(t, stop)
+		ctx := testCtx(t)
+		if _, err := s.Append(ctx, 1, 0, batch(0, 1)); !errors.Is(err, actors.ErrStopped) {
+			t.Errorf("Append: err = %v, want ErrStopped", err)
+		}
+		if _, _, err := s.Stored(ctx, 1); !errors.Is(err, actors.ErrStopped) {
+			t.Errorf("Stored: err = %v, want ErrStopped", err)
+		}
+		if err := s.Finish(ctx, 1, 0); !errors.Is(err, actors.ErrStopped) {
+			t.Errorf("Finish: err = %v, want ErrStopped", err)
+		}
+		if _, err := s.Draw(ctx); !errors.Is(err, actors.ErrStopped) {
+			t.Errorf("Draw: err = %v, want ErrStopped", err)
+		}
+	})
+	t.Run("before Run starts", func(t *testing.T) {
+		s := mustOpen(t, filepath.Join(t.TempDir(), "bets.csv"), 2)
+		ctx, cancel := context.WithTimeout(testCtx(t), 20*time.Millisecond)
+		defer cancel()
+		if _, _, err := s.Stored(ctx, 1); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Stored before Run: err = %v, want DeadlineExceeded", err)
+		}
+		if _, err := s.Append(ctx, 2, 0, batch(0, 1)); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Append before Run: err = %v, want DeadlineExceeded", err)
+		}
+		replies := make(chan error, 1)
+		go func() {
+			_, _, err := s.Stored(testCtx(t), 1)
+			replies <- err
+		}()
+		start(t, s)
+		if err := mustRecv(t, replies); err != nil {
+			t.Errorf("Stored waiting for Run: err = %v", err)
+		}
+	})
+	t.Run("queued append", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "bets.csv")
+		s := mustOpen(t, path, 2)
+		wait, err := s.Enqueue(testCtx(t), 1, 0, batch(0, 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop := start(t, s)
+		mustStop(t, stop)
+		n, err := wait(testCtx(t))
+		var want uint64 // stopped before the append: nothing stored
+		if err == nil {
+			want = 3
+		} else if !errors.Is(err, actors.ErrStopped) {
+			t.Fatalf("queued Append = %d, %v; want 3, nil or ErrStopped", n, err)
+		}
+		if got := uint64(len(mustReadBets(t, path))); got != want || n != want {
+			t.Errorf("queued Append = %d, %v with %d bets in the file; want %d", n, err, got, want)
+		}
+	})
+}
+
+func TestStoreStopsOnWriteFailure(t *testing.T) {
+	s := mustOpen(t, filepath.Join(t.TempDir(), "bets.csv"), 2)
+	if err := s.CloseFile(); err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, s)
+	ctx := testCtx(t)
+	if n, err := s.Append(ctx, 1, 0, batch(0, 2)); !errors.Is(err, os.ErrClosed) {
+		t.Fatalf("Append on a failing file = %d, %v; want ErrClosed", n, err)
+	}
+	if err := stop(); !errors.Is(err, os.ErrClosed) {
+		t.Errorf("Run = %v, want ErrClosed", err)
+	}
+	if _, _, err := s.Stored(ctx, 1); !errors.Is(err, actors.ErrStopped) {
+		t.Errorf("Stored after the failure: err = %v, want ErrStopped", err)
+	}
+}
+
+func TestStoreGroupCommit(t *testing.T) {
+	const agencies, rounds, size = 4, 25, 5
+	path := filepath.Join(t.TempDir(), "bets.csv")
+	s := mustOpen(t, path, agencies)
+	ctx := testCtx(t)
+	var waits []func(context.Context) (uint64, error)
+	for r := range rounds { // queued before Run starts: one group
+		for a := 1; a <= agencies; a++ {
+			wait, err := s.Enqueue(ctx, a, uint64(r*size), batch(r*size, size))
+			if err != nil {
+				t.Fatal(err)
+			}
+			waits = append(waits, wait)
+		}
+	}
+	stop := start(t, s)
+	for i, wait := range waits {
+		n, err := wait(ctx)
+		if want := uint64((i/agencies + 1) * size); n != want || err != nil {
+			t.Fatalf("append %d = %d, %v; want %d, nil", i, n, err, want)
+		}
+	}
+	mustStop(t, stop)
+
+	if got := s.Syncs(); got != 1 {
+		t.Errorf("%d queued appends took %d fsyncs, want 1", len(waits), got)
+	}
+	all := mustReadBets(t, path)
+	for a := 1; a <= agencies; a++ {
+		if got, want := docsOf(all, a), positions(0, rounds*size); !reflect.DeepEqual(got, want) {
+			t.Errorf("agency %d documents = %v, want %v", a, got, want)
+		}
+	}
+}
+
+func TestStoreConcurrentAppends(t *testing.T) {
+	const agencies, batches, size = 8, 200, 3
+	s, path, stop := runStore(t, agencies)
+	ctx := testCtx(t)
+	errc := make(chan error, agencies)
+	for a := 1; a <= agencies; a++ {
+		go func() { errc <- appendAll(ctx, s, a, batches, size) }()
+	}
+	for range agencies {
+		if err := mustRecv(t, errc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustStop(t, stop)
+
+	all := mustReadBets(t, path)
+	if len(all) != agencies*batches*size {
+		t.Errorf("bets file holds %d bets, want %d", len(all), agencies*batches*size)
+	}
+	for a := 1; a <= agencies; a++ {
+		if got, want := docsOf(all, a), positions(0, batches*size); !reflect.DeepEqual(got, want) {
+			t.Errorf("agency %d documents out of order or duplicated", a)
+		}
+	}
+	t.Logf("%d appends (half of them resent), %d fsyncs", 2*agencies*batches, s.Syncs())
+}
+
+// appendAll appends agency's batches in order, each one twice, as a client
+// resending after a lost reply would.
+func appendAll(ctx context.Context, s *actors.Store, agency, batches, size int) error {
+	for i := range batches {
+		first := i * size
+		for range 2 {
+			n, err := s.Append(ctx, agency, uint64(first), batch(first, size))
+			if err != nil {
+				return err
+			}
+			if n != uint64(first+size) {
+				return errors.New("agency " + strconv.Itoa(agency) + ": wrong count " + strconv.FormatUint(n, 10))
+			}
+		}
+	}
+	return nil
+}
+
+// runStore opens a store on a new bets file and runs it until the test ends.
+func runStore(tb testing.TB, agencies int) (s *actors.Store, path string, stop func() error) {
+	tb.Helper()
+	path = filepath.Join(tb.TempDir(), "bets.csv")
+	s = mustOpen(tb, path, agencies)
+	return s, path, start(tb, s)
+}
+
+func mustOpen(tb testing.TB, path string, agencies int) *actors.Store {
+	tb.Helper()
+	s, err := actors.OpenStore(actors.StoreConfig{Path: path, Agencies: agencies})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+func mustStop(tb testing.TB, stop func() error) {
+	tb.Helper()
+	if err := stop(); err != nil {
+		tb.Fatalf("Run = %v", err)
+	}
+}
+
+func mustAppend(tb testing.TB, s *actors.Store, agency int, first uint64, bets []domain.Bet) uint64 {
+	tb.Helper()
+	n, err := s.Append(testCtx(tb), agency, first, bets)
+	if err != nil {
+		tb.Fatalf("Append(%d, %d, %d bets): %v", agency, first, len(bets), err)
+	}
+	return n
+}
+
+func mustFinish(tb testing.TB, s *actors.Store, agency int, total uint64) {
+	tb.Helper()
+	if err := s.Finish(testCtx(tb), agency, total); err != nil {
+		tb.Fatalf("Finish(%d, %d): %v", agency, total, err)
+	}
+}
+
+func mustDraw(tb testing.TB, s *actors.Store) map[int][]string {
+	tb.Helper()
+	w, err := s.Draw(testCtx(tb))
+	if err != nil {
+		tb.Fatalf("Draw: %v", err)
+	}
+	return w
+}
+
+func mustHaveStored(tb testing.TB, s *actors.Store, agency int, stored uint64, finished bool) {
+	tb.Helper()
+	n, fin, err := s.Stored(testCtx(tb), agency)
+	if err != nil || n != stored || fin != finished {
+		tb.Fatalf("Stored(%d) = %d, %t, %v; want %d, %t, nil", agency, n, fin, err, stored, finished)
+	}
+}
+
+// bet returns a valid bet with the given document and number.
+func bet(doc string, number int) domain.Bet {
+	return domain.Bet{Agency: 1, FirstName: "Santiago Lionel", LastName: "Lorca", Document: doc, Birthdate: "1999-03-17", Number: number}
+}
+
+// bets copies bs.
+func bets(bs ...domain.Bet) []domain.Bet { return append([]domain.Bet(nil), bs...) }
+
+// batch returns n bets at positions from, from+1, …, each with its position
+// as document.
+func batch(from, n int) []domain.Bet {
+	var bs []domain.Bet
+	for _, doc := range positions(from, n) {
+		bs = append(bs, bet(doc, 1))
+	}
+	return bs
+}
+
+func positions(from, n int) []string {
+	var docs []string
+	for i := from; i < from+n; i++ {
+		docs = append(docs, strconv.Itoa(i))
+	}
+	return docs
+}
+
+// docsOf returns the documents of agency's bets, in order.
+func docsOf(bs []domain.Bet, agency int) []string {
+	var docs []string
+	for _, b := range bs {
+		if b.Agency == agency {
+			docs = append(docs, b.Document)
+		}
+	}
+	return docs
+}
+
+// betsFile returns bs as rows of a bets file.
+func betsFile(tb testing.TB, bs ...domain.Bet) string {
+	tb.Helper()
+	var buf bytes.Buffer
+	w := domain.NewBetsWriter(&buf)
+	for _, b := range bs {
+		if err := w.Write(b); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.String()
+}
+
+func mustReadBets(tb testing.TB, path string) []domain.Bet {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	var bs []domain.Bet
+	if err := domain.ReadBets(f, func(b domain.Bet) error {
+		bs = append(bs, b)
+		return nil
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	return bs
+}
+
+func mustReadFile(tb testing.TB, path string) string {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
+}
+
+func mustWriteFile(tb testing.TB, path, content string) {
+	tb.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}
