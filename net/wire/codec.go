@@ -1,0 +1,144 @@
+package wire
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"unicode/utf8"
+)
+
+// encoder appends big-endian fields to a buffer and remembers the first
+// error, so message encoders read as a plain list of fields.
+type encoder struct {
+	b   []byte
+	err error
+}
+
+func (e *encoder) u8(v uint8)   { e.b = append(e.b, v) }
+func (e *encoder) u16(v uint16) { e.b = binary.BigEndian.AppendUint16(e.b, v) }
+func (e *encoder) u32(v uint32) { e.b = binary.BigEndian.AppendUint32(e.b, v) }
+func (e *encoder) u64(v uint64) { e.b = binary.BigEndian.AppendUint64(e.b, v) }
+
+func (e *encoder) bool(v bool) {
+	if v {
+		e.u8(1)
+	} else {
+		e.u8(0)
+	}
+}
+
+func (e *encoder) str(s string) {
+	if e.err == nil && len(s) > math.MaxUint16 {
+		e.err = fmt.Errorf("%w: string of %d bytes", ErrFrameTooLarge, len(s))
+	}
+	if e.err == nil && !utf8.ValidString(s) {
+		e.err = fmt.Errorf("%w: string is not valid UTF-8", ErrMalformed)
+	}
+	e.u16(uint16(len(s)))
+	e.b = append(e.b, s...)
+}
+
+// decoder reads big-endian fields from a payload. After the first error
+// every read returns zero values, and finish reports that error, or one for
+// bytes left over.
+type decoder struct {
+	b   []byte
+	err error
+}
+
+func (d *decoder) take(n int) []byte {
+	if d.err != nil {
+		return nil
+	}
+	if len(d.b) < n {
+		d.err = fmt.Errorf("%w: need %d more bytes, have %d", ErrMalformed, n, len(d.b))
+		return nil
+	}
+	p := d.b[:n]
+	d.b = d.b[n:]
+	return p
+}
+
+func (d *decoder) u8() uint8 {
+	if p := d.take(1); p != nil {
+		return p[0]
+	}
+	return 0
+}
+
+func (d *decoder) u16() uint16 {
+	if p := d.take(2); p != nil {
+		return binary.BigEndian.Uint16(p)
+	}
+	return 0
+}
+
+func (d *decoder) u32() uint32 {
+	if p := d.take(4); p != nil {
+		return binary.BigEndian.Uint32(p)
+	}
+	return 0
+}
+
+func (d *decoder) u64() uint64 {
+	if p := d.take(8); p != nil {
+		return binary.BigEndian.Uint64(p)
+	}
+	return 0
+}
+
+func (d *decoder) bool() bool {
+	switch v := d.u8(); v {
+	case 0:
+		return false
+	case 1:
+		return true
+	default:
+		d.fail("boolean byte %d", v)
+		return false
+	}
+}
+
+func (d *decoder) str() string {
+	n := int(d.u16())
+	p := d.take(n)
+	if d.err != nil {
+		return ""
+	}
+	if !utf8.Valid(p) {
+		d.fail("string is not valid UTF-8")
+		return ""
+	}
+	return string(p)
+}
+
+// rest returns a copy of the bytes not yet read.
+func (d *decoder) rest() []byte {
+	p := d.take(len(d.b))
+	return append([]byte(nil), p...)
+}
+
+// count reads a 16-bit element count and checks that the remaining payload
+// could hold that many elements of at least min bytes each, so a hostile
+// count cannot make the caller allocate.
+func (d *decoder) count(min int) int {
+	n := int(d.u16())
+	if d.err == nil && n*min > len(d.b) {
+		d.fail("count %d does not fit in %d bytes", n, len(d.b))
+		return 0
+	}
+	return n
+}
+
+func (d *decoder) fail(format string, args ...any) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
+	}
+}
+
+func (d *decoder) finish() error {
+	if d.err == nil && len(d.b) > 0 {
+		d.fail("%d bytes left over", len(d.b))
+	}
+	return d.err
+}

@@ -1,0 +1,70 @@
+package wire_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/tp0/loteria/domain"
+	"github.com/tp0/loteria/net/wire"
+)
+
+func ExampleWriteMessage() {
+	var conn bytes.Buffer // stands in for a net.Conn
+	if err := wire.WriteMessage(&conn, wire.Done{Total: 3}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	b := conn.Bytes()
+	fmt.Printf("type %x | length %x | payload %x\n", b[:1], b[1:wire.HeaderSize], b[wire.HeaderSize:])
+	// Output:
+	// type 06 | length 00000008 | payload 0000000000000003
+}
+
+func ExampleReadMessage() {
+	var conn bytes.Buffer // stands in for a net.Conn
+	_ = wire.WriteMessage(&conn, wire.Hello{Version: wire.Version, Agency: 3})
+	_ = wire.WriteMessage(&conn, wire.Batch{First: 0, Bets: []domain.Bet{
+		{FirstName: "Santiago Lionel", LastName: "Lorca", Document: "30904465", Birthdate: "1999-03-17", Number: 7574},
+	}})
+	_ = wire.WriteMessage(&conn, wire.Done{Total: 1})
+
+	buf := make([]byte, wire.MaxPayload) // reused for every frame
+	for {
+		m, err := wire.ReadMessage(&conn, buf)
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		switch m := m.(type) {
+		case wire.Hello:
+			fmt.Printf("hello from agency %d\n", m.Agency)
+		case wire.Batch:
+			b := m.Bets[0]
+			fmt.Printf("batch at %d: %d bet(s), %s %s plays %d\n", m.First, len(m.Bets), b.FirstName, b.LastName, b.Number)
+		case wire.Done:
+			fmt.Printf("done, %d bet(s)\n", m.Total)
+		}
+	}
+	// Output:
+	// hello from agency 3
+	// batch at 0: 1 bet(s), Santiago Lionel Lorca plays 7574
+	// done, 1 bet(s)
+}
+
+func ExampleSplitWinners() {
+	docs := make([]string, 1000)
+	for i := range docs {
+		docs[i] = fmt.Sprintf("%010d", i) // ten-digit documents
+	}
+	for _, w := range wire.SplitWinners(docs) {
+		frame, _ := wire.AppendFrame(nil, w)
+		fmt.Printf("%d documents, last %t, %d bytes\n", len(w.Documents), w.Last, len(frame))
+	}
+	// Output:
+	// 682 documents, last false, 8192 bytes
+	// 318 documents, last true, 3824 bytes
+}
