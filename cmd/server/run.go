@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tp0/loteria/actors"
+	"github.com/tp0/loteria/cmd/internal/logline"
+	"github.com/tp0/loteria/net/server"
+)
+
+// run is the whole server: it returns after a clean shutdown (SIGTERM or
+// SIGINT, or ctx done) with nil, or with the error that stopped it, having
+// logged it.
+func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
+	log := slog.New(logline.New(stdout, slog.LevelInfo))
+	cfg, err := loadConfig(args, environ)
+	if err != nil {
+		logline.Fail(log, "config", "error", err)
+		return err
+	}
+	level, _ := logline.ParseLevel(cfg.LogLevel) // validated by loadConfig
+	log = slog.New(logline.New(stdout, level))
+	logline.Success(log, "config", cfg.logAttrs()...)
+
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	if err := serve(ctx, cfg, log); err != nil {
+		logline.Fail(log, "exit", "error", err)
+		return err
+	}
+	logline.Success(log, "exit")
+	return nil
+}
+
+// serve runs the listener, the connections and the two actors until ctx is
+// done or one of them fails, then stops them in order: the listener and the
+// connections (in-flight requests finish, parked queries get an error), then
+// the coordinator, then the store (flush, fsync, close).
+func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+	addr := net.JoinHostPort(cfg.IP, strconv.Itoa(cfg.Port))
+	ln, err := server.Listen(addr, cfg.ListenBacklog)
+	if err != nil {
+		return err
+	}
+	st, err := actors.OpenStore(actors.StoreConfig{Path: cfg.StorePath, Agencies: cfg.Agencies})
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("open store: %w", err)
+	}
+	logline.Success(log, "listen", "address", ln.Addr().String())
+	coord := actors.NewCoordinator(actors.CoordinatorConfig{
+		Agencies: cfg.Agencies,
+		Drawer:   st,
+		OnDraw:   func(w map[int][]string) { logline.Success(log, "sorteo", "ganadores", countWinners(w)) },
+	})
+	srv := server.New(server.Config{
+		Agencies:     cfg.Agencies,
+		IdleTimeout:  cfg.IdleTimeout,
+		WriteTimeout: cfg.WriteTimeout,
+		Store:        st,
+		Coordinator:  coord,
+		Logger:       log,
+	})
+
+	// The actors outlive the connections that call them, so their contexts
+	// are cancelled one after the other, not by the signal.
+	coordCtx, stopCoord := context.WithCancel(context.WithoutCancel(ctx))
+	storeCtx, stopStore := context.WithCancel(context.WithoutCancel(ctx))
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer stopCoord()
+		err := srv.Serve(gctx, ln)
+		logline.Success(log, "listener_close", "address", ln.Addr().String())
+		logline.Success(log, "connections_close")
+		return err
+	})
+	g.Go(func() error {
+		defer stopStore()
+		if err := coord.Run(coordCtx); err != nil {
+			return fmt.Errorf("coordinator: %w", err)
+		}
+		logline.Success(log, "coordinator_stop")
+		return nil
+	})
+	g.Go(func() error {
+		if err := st.Run(storeCtx); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		logline.Success(log, "store_close", "path", cfg.StorePath)
+		return nil
+	})
+	return g.Wait()
+}
+
+func countWinners(w map[int][]string) int {
+	n := 0
+	for _, docs := range w {
+		n += len(docs)
+	}
+	return n
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tp0/loteria/net/client"
+)
+
+// startRun runs the server in-process on a free port and returns the
+// address it listens on, a channel of every log line, and run's result.
+func startRun(t *testing.T, env []string) (ctx context.Context, cancel func(), addr string, lines <-chan string, errc <-chan error) {
+	t.Helper()
+	ctx, cancel = context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	pr, pw := io.Pipe()
+	ec := make(chan error, 1)
+	go func() {
+		err := run(ctx, nil, env, pw)
+		pw.Close()
+		ec <- err
+	}()
+	lc := make(chan string, 1024)
+	go func() {
+		defer close(lc)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			lc <- sc.Text()
+		}
+	}()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case l, ok := <-lc:
+			if !ok {
+				t.Fatalf("server stopped before listening: %v", <-ec)
+			}
+			if _, a, found := strings.Cut(l, "action: listen | result: success | address: "); found {
+				return ctx, cancel, a, lc, ec
+			}
+		case <-timeout:
+			t.Fatal("server did not listen within 10s")
+		}
+	}
+}
+
+func TestRunShutsDownInOrder(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "bets.csv")
+	_, cancel, addr, lines, errc := startRun(t, []string{"SERVER_IP=127.0.0.1", "SERVER_PORT=0", "SERVER_STORE_PATH=" + store})
+	c, err := client.Dial(context.Background(), addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Ping(context.Background(), []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	var actions []string
+	for l := range lines {
+		if strings.Contains(l, "result: fail") {
+			t.Errorf("fail line during a clean shutdown: %s", l)
+		}
+		a, _, _ := strings.Cut(strings.SplitN(l, "action: ", 2)[1], " |")
+		actions = append(actions, a)
+	}
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Fatalf("run = %v, want nil after a shutdown", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return within 10s of the shutdown")
+	}
+	want := []string{"listener_close", "connections_close", "coordinator_stop", "store_close", "exit"}
+	if got := actions[len(actions)-len(want):]; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("shutdown logged %v, want %v last", actions, want)
+	}
+}
+
+func TestRunRefusesBadConfig(t *testing.T) {
+	var out strings.Builder
+	err := run(context.Background(), nil, []string{"SERVER_PORT=70000"}, &out)
+	if err == nil {
+		t.Fatal("run with port 70000 succeeded")
+	}
+	if !strings.Contains(out.String(), "action: config | result: fail") || !strings.Contains(out.String(), "SERVER_PORT") {
+		t.Fatalf("log %q does not say which setting is wrong", out.String())
+	}
+}

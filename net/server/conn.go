@@ -1,0 +1,134 @@
+package server
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+
+	"github.com/tp0/loteria/net/wire"
+)
+
+// conn is the server's side of one agency connection. Only its own
+// goroutine uses it.
+type conn struct {
+	srv    *Server
+	c      net.Conn
+	br     *bufio.Reader
+	rbuf   []byte // payload buffer reused by every read
+	wbuf   []byte // frame buffer reused by every write
+	log    *slog.Logger
+	agency int // 0 until a hello is accepted
+}
+
+// errClose ends a connection after its error reply; it is logged as the
+// reason the connection failed.
+type errClose struct {
+	code   wire.Code
+	reason string
+}
+
+func (e *errClose) Error() string { return fmt.Sprintf("%s: %s", e.code, e.reason) }
+
+func closeWith(code wire.Code, format string, args ...any) *errClose {
+	return &errClose{code, fmt.Sprintf(format, args...)}
+}
+
+// errShutdown ends a connection because the server is stopping.
+var errShutdown = closeWith(wire.CodeShuttingDown, "server shutting down")
+
+// serveConn speaks the protocol on c until the peer leaves, breaks the
+// protocol, or ctx is done. It logs one line for the connection's end: a
+// fail line, with the reason, only when the peer or the server failed.
+func (s *Server) serveConn(ctx context.Context, c net.Conn) {
+	defer c.Close()
+	// On shutdown, a read in progress returns at once; a request being
+	// handled is finished first.
+	stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Now()) })
+	defer stop()
+	cn := &conn{srv: s, c: c, br: bufio.NewReaderSize(c, 16<<10), log: s.log.With("peer", c.RemoteAddr().String())}
+	err := cn.serve(ctx)
+	var ec *errClose
+	if errors.As(err, &ec) {
+		cn.write(wire.Error{Code: ec.code, Reason: ec.reason})
+	}
+	switch {
+	case errors.Is(err, errPeerLeft):
+		cn.log.Debug("conexion", "result", "success", "agency", cn.agency)
+	case errors.Is(err, errShutdown):
+		cn.log.Info("conexion", "result", "success", "agency", cn.agency, "reason", "shutdown")
+	case ec != nil:
+		cn.log.Error("conexion", "result", "fail", "agency", cn.agency, "code", ec.code, "error", ec.reason)
+	default:
+		cn.log.Error("conexion", "result", "fail", "agency", cn.agency, "error", err)
+	}
+}
+
+// serve reads and handles requests until one of them ends the connection.
+func (cn *conn) serve(ctx context.Context) error {
+	for {
+		m, err := cn.read(ctx)
+		if err != nil {
+			return err
+		}
+		if err := cn.handle(ctx, m); err != nil {
+			return err
+		}
+	}
+}
+
+// read reads one request. Every way a read can fail becomes the error that
+// ends the connection: errPeerLeft for a clean close between requests,
+// errShutdown, or an *errClose to report to the peer.
+func (cn *conn) read(ctx context.Context) (wire.Message, error) {
+	cn.c.SetReadDeadline(time.Now().Add(cn.srv.cfg.IdleTimeout))
+	if ctx.Err() != nil { // checked after the deadline is set: see serveConn
+		return nil, errShutdown
+	}
+	f, err := wire.ReadFrame(cn.br, cn.rbuf)
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return nil, errShutdown
+	case err == io.EOF:
+		return nil, errPeerLeft
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil, closeWith(wire.CodeTimeout, "silent for %s", cn.srv.cfg.IdleTimeout)
+	case errors.Is(err, wire.ErrFrameTooLarge):
+		return nil, closeWith(wire.CodeMalformed, "%v", err)
+	case err == io.ErrUnexpectedEOF:
+		return nil, closeWith(wire.CodeMalformed, "truncated frame")
+	default:
+		return nil, fmt.Errorf("read: %w", err)
+	}
+	if cap(f.Payload) > cap(cn.rbuf) {
+		cn.rbuf = f.Payload[:0]
+	}
+	m, err := wire.Decode(f)
+	if err != nil {
+		return nil, closeWith(wire.CodeMalformed, "%v", err)
+	}
+	return m, nil
+}
+
+// errPeerLeft is the peer closing the connection between requests.
+var errPeerLeft = errors.New("peer closed the connection")
+
+// write sends one message as one frame within the write timeout.
+func (cn *conn) write(m wire.Message) error {
+	b, err := wire.AppendFrame(cn.wbuf[:0], m)
+	if err != nil {
+		return err
+	}
+	cn.wbuf = b
+	cn.c.SetWriteDeadline(time.Now().Add(cn.srv.cfg.WriteTimeout))
+	if _, err := cn.c.Write(b); err != nil {
+		return fmt.Errorf("write %s: %w", m.Type(), err)
+	}
+	return nil
+}

@@ -1,0 +1,147 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tp0/loteria/actors"
+	"github.com/tp0/loteria/domain"
+	"github.com/tp0/loteria/net/wire"
+)
+
+// handle answers one request. A non-nil error ends the connection.
+func (cn *conn) handle(ctx context.Context, m wire.Message) error {
+	if p, ok := m.(wire.Ping); ok { // allowed before hello: health checks
+		return cn.write(wire.Pong(p))
+	}
+	if h, ok := m.(wire.Hello); ok {
+		return cn.hello(ctx, h)
+	}
+	if cn.agency == 0 {
+		return closeWith(wire.CodeUnexpected, "%s before hello", m.Type())
+	}
+	// A request being handled is finished even if the server starts to shut
+	// down meanwhile: the store keeps running until every connection ends.
+	work := context.WithoutCancel(ctx)
+	switch m := m.(type) {
+	case wire.Batch:
+		return cn.batch(work, m)
+	case wire.Done:
+		return cn.done(work, m)
+	case wire.WinnersQuery:
+		return cn.winners(ctx)
+	default:
+		return closeWith(wire.CodeUnexpected, "%s is not a request", m.Type())
+	}
+}
+
+func (cn *conn) hello(ctx context.Context, h wire.Hello) error {
+	switch {
+	case cn.agency != 0:
+		return closeWith(wire.CodeUnexpected, "second hello")
+	case h.Version != wire.Version:
+		return closeWith(wire.CodeUnsupportedVersion, "version %d, this server speaks %d", h.Version, wire.Version)
+	case h.Agency < 1 || int64(h.Agency) > int64(cn.srv.cfg.Agencies):
+		return closeWith(wire.CodeUnknownAgency, "agency %d, expected 1..%d", h.Agency, cn.srv.cfg.Agencies)
+	}
+	stored, finished, err := cn.srv.cfg.Store.Stored(context.WithoutCancel(ctx), int(h.Agency))
+	if err != nil {
+		return storeFailed(err)
+	}
+	cn.agency = int(h.Agency)
+	cn.log = cn.log.With("agency", cn.agency)
+	return cn.write(wire.Welcome{Stored: stored, Finished: finished})
+}
+
+// batch validates a batch whole, then stores it whole and acknowledges it
+// once the store says it is on disk, or rejects it whole.
+func (cn *conn) batch(ctx context.Context, b wire.Batch) error {
+	for i := range b.Bets {
+		b.Bets[i].Agency = cn.agency
+		if err := b.Bets[i].Validate(); err != nil {
+			cn.log.Error("apuesta_recibida", "result", "fail", "cantidad", len(b.Bets), "bet", i, "error", err)
+			return cn.write(wire.Reject{First: b.First, Index: uint16(i), Code: wire.CodeInvalidBet, Reason: err.Error()})
+		}
+	}
+	stored, err := cn.srv.cfg.Store.Append(ctx, cn.agency, b.First, b.Bets)
+	if code, ok := rejectCode(err); ok {
+		cn.log.Error("apuesta_recibida", "result", "fail", "cantidad", len(b.Bets), "code", code, "error", err)
+		return cn.write(wire.Reject{First: b.First, Code: code, Reason: err.Error()})
+	}
+	if err != nil {
+		return storeFailed(err)
+	}
+	cn.log.Info("apuesta_recibida", "result", "success", "cantidad", len(b.Bets))
+	cn.logStored(b.Bets)
+	return cn.write(wire.Ack{First: b.First, Count: uint16(len(b.Bets)), Stored: stored})
+}
+
+// logStored logs each stored bet: at DEBUG, except a batch of a single bet
+// (the course's first exercise sends one), which is logged at INFO.
+func (cn *conn) logStored(bets []domain.Bet) {
+	log := cn.log.Debug
+	if len(bets) == 1 {
+		log = cn.log.Info
+	}
+	for _, b := range bets {
+		log("apuesta_almacenada", "result", "success", "dni", b.Document, "numero", b.Number)
+	}
+}
+
+func (cn *conn) done(ctx context.Context, d wire.Done) error {
+	err := cn.srv.cfg.Store.Finish(ctx, cn.agency, d.Total)
+	if code, ok := rejectCode(err); ok {
+		cn.log.Error("done", "result", "fail", "total", d.Total, "error", err)
+		return cn.write(wire.Reject{First: d.Total, Code: code, Reason: err.Error()})
+	}
+	if err != nil {
+		return storeFailed(err)
+	}
+	if err := cn.srv.cfg.Coordinator.Done(ctx, cn.agency); err != nil {
+		return storeFailed(err)
+	}
+	cn.log.Info("done", "result", "success", "total", d.Total)
+	return cn.write(wire.DoneAck{})
+}
+
+// winners parks until the draw, then sends the agency's own winners.
+func (cn *conn) winners(ctx context.Context) error {
+	docs, err := cn.srv.cfg.Coordinator.Winners(ctx, cn.agency)
+	if ctx.Err() != nil {
+		return errShutdown
+	}
+	if err != nil {
+		return storeFailed(err)
+	}
+	for _, w := range wire.SplitWinners(docs) {
+		if err := cn.write(w); err != nil {
+			return err
+		}
+	}
+	cn.log.Info("consulta_ganadores", "result", "success", "cant_ganadores", len(docs))
+	return nil
+}
+
+// rejectCode maps the errors that refuse one request but leave the
+// connection open to their code.
+func rejectCode(err error) (wire.Code, bool) {
+	switch {
+	case errors.Is(err, actors.ErrGap):
+		return wire.CodeOutOfOrder, true
+	case errors.Is(err, actors.ErrFinished), errors.Is(err, actors.ErrSealed):
+		return wire.CodeClosed, true
+	case errors.Is(err, actors.ErrIncomplete):
+		return wire.CodeIncomplete, true
+	}
+	return 0, false
+}
+
+// storeFailed turns an actor's failure into the error that ends the
+// connection.
+func storeFailed(err error) error {
+	if errors.Is(err, actors.ErrStopped) {
+		return errShutdown
+	}
+	return closeWith(wire.CodeInternal, "%v", fmt.Errorf("server failure: %w", err))
+}

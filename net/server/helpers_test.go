@@ -1,0 +1,189 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tp0/loteria/actors"
+	"github.com/tp0/loteria/domain"
+	"github.com/tp0/loteria/net/client"
+	"github.com/tp0/loteria/net/server"
+	"github.com/tp0/loteria/net/wire"
+)
+
+// lottery is a whole server running in the test process: store,
+// coordinator and listener on a free loopback port.
+type lottery struct {
+	addr  string
+	store string
+	logs  *syncBuffer
+	stop  func() error // shuts the server down in order and waits for it
+}
+
+type options struct {
+	agencies    int
+	idleTimeout time.Duration
+}
+
+func mustStart(tb testing.TB, o options) *lottery {
+	tb.Helper()
+	if o.idleTimeout == 0 {
+		o.idleTimeout = 10 * time.Second
+	}
+	path := filepath.Join(tb.TempDir(), "bets.csv")
+	st, err := actors.OpenStore(actors.StoreConfig{Path: path, Agencies: o.agencies})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	coord := actors.NewCoordinator(actors.CoordinatorConfig{Agencies: o.agencies, Drawer: st})
+	ln, err := server.Listen("127.0.0.1:0", 64)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	srv := server.New(server.Config{
+		Agencies: o.agencies, IdleTimeout: o.idleTimeout, WriteTimeout: 5 * time.Second,
+		Store: st, Coordinator: coord, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	coordCtx, stopCoord := context.WithCancel(context.Background())
+	storeCtx, stopStore := context.WithCancel(context.Background())
+	var g errgroup.Group
+	g.Go(func() error { defer stopCoord(); return srv.Serve(ctx, ln) })
+	g.Go(func() error { defer stopStore(); return coord.Run(coordCtx) })
+	g.Go(func() error { return st.Run(storeCtx) })
+	var once sync.Once
+	var err2 error
+	stop := func() error {
+		once.Do(func() { cancel(); err2 = g.Wait() })
+		return err2
+	}
+	tb.Cleanup(func() { stop() })
+	return &lottery{addr: ln.Addr().String(), store: path, logs: logs, stop: stop}
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's concurrent loggers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func testCtx(tb testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	tb.Cleanup(cancel)
+	return ctx
+}
+
+func mustDial(tb testing.TB, l *lottery) *client.Conn {
+	tb.Helper()
+	c, err := client.Dial(testCtx(tb), l.addr, 5*time.Second)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Close() })
+	return c
+}
+
+func mustHello(tb testing.TB, l *lottery, agency int) *client.Conn {
+	tb.Helper()
+	c := mustDial(tb, l)
+	if _, err := c.Hello(testCtx(tb), uint32(agency), ""); err != nil {
+		tb.Fatalf("hello %d: %v", agency, err)
+	}
+	return c
+}
+
+// bets makes n valid bets; the ones at the given positions win.
+func bets(agency, n int, winners ...int) []domain.Bet {
+	out := make([]domain.Bet, n)
+	for i := range out {
+		out[i] = domain.Bet{
+			Agency: agency, FirstName: fmt.Sprintf("Nombre, \"%d\" 😀", i), LastName: "Pérez | Saldaña",
+			Document: fmt.Sprintf("%08d", agency*1_000_000+i), Birthdate: "1990-05-17", Number: i % domain.WinningNumber,
+		}
+	}
+	for _, w := range winners {
+		out[w].Number = domain.WinningNumber
+	}
+	return out
+}
+
+// sendAll sends bets in batches of size per batch, starting at position 0.
+func sendAll(ctx context.Context, c *client.Conn, all []domain.Bet, size int) error {
+	for first := 0; first < len(all); first += size {
+		end := min(first+size, len(all))
+		if _, err := c.Send(ctx, wire.Batch{First: uint64(first), Bets: all[first:end]}); err != nil {
+			return fmt.Errorf("batch at %d: %w", first, err)
+		}
+	}
+	return nil
+}
+
+// mustStoredRows reads the bets file after the server stopped.
+func mustStoredRows(tb testing.TB, path string) []domain.Bet {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	var out []domain.Bet
+	if err := domain.ReadBets(f, func(b domain.Bet) error { out = append(out, b); return nil }); err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+func byAgency(rows []domain.Bet) map[int][]domain.Bet {
+	m := map[int][]domain.Bet{}
+	for _, b := range rows {
+		m[b.Agency] = append(m[b.Agency], b)
+	}
+	return m
+}
+
+// rawConn is a connection that sends whatever bytes a test wants.
+func rawConn(tb testing.TB, l *lottery) net.Conn {
+	tb.Helper()
+	c, err := net.DialTimeout("tcp", l.addr, 5*time.Second)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	tb.Cleanup(func() { c.Close() })
+	return c
+}
+
+func frame(tb testing.TB, m wire.Message) []byte {
+	tb.Helper()
+	b, err := wire.AppendFrame(nil, m)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}
+
+func containsLine(logs, substr string) bool { return strings.Contains(logs, substr) }

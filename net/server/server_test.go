@@ -1,0 +1,285 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tp0/loteria/net/wire"
+)
+
+func TestEachAgencyGetsExactlyItsWinners(t *testing.T) {
+	l := mustStart(t, options{agencies: 5})
+	ctx := testCtx(t)
+	planted := map[int][]int{1: {0, 99}, 2: {50}, 3: {}, 4: {1, 2, 3, 4}, 5: {249}}
+	got := make([][]string, 6)
+	var g errgroup.Group
+	for agency := 1; agency <= 5; agency++ {
+		g.Go(func() error {
+			c := mustHello(t, l, agency)
+			all := bets(agency, 250, planted[agency]...)
+			if err := sendAll(ctx, c, all, 64); err != nil {
+				return err
+			}
+			if err := c.Done(ctx, uint64(len(all))); err != nil {
+				return err
+			}
+			docs, err := c.Winners(ctx, 10*time.Second)
+			got[agency] = docs
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	for agency := 1; agency <= 5; agency++ {
+		var want []string
+		for _, i := range planted[agency] {
+			want = append(want, bets(agency, 250)[i].Document)
+		}
+		if !slices.Equal(got[agency], want) {
+			t.Errorf("agency %d winners %v, want %v", agency, got[agency], want)
+		}
+	}
+	if err := l.stop(); err != nil {
+		t.Fatal(err)
+	}
+	stored := byAgency(mustStoredRows(t, l.store))
+	for agency := 1; agency <= 5; agency++ {
+		if !slices.Equal(stored[agency], bets(agency, 250, planted[agency]...)) {
+			t.Errorf("agency %d: the bets file does not hold exactly the bets sent", agency)
+		}
+	}
+}
+
+func TestResentBatchIsAckedButStoredOnce(t *testing.T) {
+	l := mustStart(t, options{agencies: 1})
+	ctx := testCtx(t)
+	c := mustHello(t, l, 1)
+	all := bets(1, 10)
+	for range 3 {
+		ack, err := c.Send(ctx, wire.Batch{First: 0, Bets: all[:6]})
+		if err != nil || ack.Stored != 6 {
+			t.Fatalf("send = %+v, %v; want stored 6", ack, err)
+		}
+	}
+	// Overlapping the stored ones: only the new suffix is stored.
+	if ack, err := c.Send(ctx, wire.Batch{First: 4, Bets: all[4:]}); err != nil || ack.Stored != 10 {
+		t.Fatalf("overlapping send = %+v, %v; want stored 10", ack, err)
+	}
+	// A new connection is told where to resume.
+	if w, err := mustDial(t, l).Hello(ctx, 1, ""); err != nil || w.Stored != 10 {
+		t.Fatalf("welcome = %+v, %v; want stored 10", w, err)
+	}
+	l.stop()
+	if got := mustStoredRows(t, l.store); !slices.Equal(got, all) {
+		t.Fatalf("stored %d rows, want the 10 sent once each", len(got))
+	}
+}
+
+func TestBatchRejections(t *testing.T) {
+	l := mustStart(t, options{agencies: 2})
+	ctx := testCtx(t)
+	c := mustHello(t, l, 1)
+	invalid := bets(1, 3)
+	invalid[1].Birthdate = "2001-02-30"
+	tests := []struct {
+		name  string
+		batch wire.Batch
+		code  wire.Code
+		index uint16
+	}{
+		{"CodeInvalidBet", wire.Batch{First: 0, Bets: invalid}, wire.CodeInvalidBet, 1},
+		{"CodeOutOfOrder", wire.Batch{First: 5, Bets: bets(1, 2)}, wire.CodeOutOfOrder, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := c.Send(ctx, tt.batch)
+			var rej wire.Reject
+			if !errors.As(err, &rej) || rej.Code != tt.code || rej.Index != tt.index {
+				t.Fatalf("send = %v, want a reject %s at bet %d", err, tt.code, tt.index)
+			}
+		})
+	}
+	// The connection survives rejections and nothing rejected was stored.
+	if ack, err := c.Send(ctx, wire.Batch{First: 0, Bets: bets(1, 2)}); err != nil || ack.Stored != 2 {
+		t.Fatalf("send after rejects = %+v, %v", ack, err)
+	}
+	if !containsLine(l.logs.String(), "result=fail cantidad=3") {
+		t.Errorf("no apuesta_recibida fail line for the invalid batch:\n%s", l.logs)
+	}
+}
+
+func TestDoneChecksTotalAndIsIdempotent(t *testing.T) {
+	l := mustStart(t, options{agencies: 2})
+	ctx := testCtx(t)
+	c := mustHello(t, l, 1)
+	if err := sendAll(ctx, c, bets(1, 5), 5); err != nil {
+		t.Fatal(err)
+	}
+	var rej wire.Reject
+	if err := c.Done(ctx, 6); !errors.As(err, &rej) || rej.Code != wire.CodeIncomplete {
+		t.Fatalf("done with a wrong total = %v, want %s", err, wire.CodeIncomplete)
+	}
+	for range 2 {
+		if err := c.Done(ctx, 5); err != nil {
+			t.Fatalf("done = %v", err)
+		}
+	}
+	if _, err := c.Send(ctx, wire.Batch{First: 5, Bets: bets(1, 1)}); !errors.As(err, &rej) || rej.Code != wire.CodeClosed {
+		t.Fatalf("bets after done = %v, want %s", err, wire.CodeClosed)
+	}
+	// Agency 1 twice does not make two agencies: the draw has not happened.
+	wctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if _, err := c.Winners(wctx, time.Minute); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("winners before every agency is done = %v, want to still be waiting", err)
+	}
+}
+
+func TestBetsAfterTheDrawAreRefused(t *testing.T) {
+	l := mustStart(t, options{agencies: 1})
+	ctx := testCtx(t)
+	c := mustHello(t, l, 1)
+	if err := sendAll(ctx, c, bets(1, 3, 2), 3); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Done(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	if docs, err := c.Winners(ctx, 5*time.Second); err != nil || len(docs) != 1 {
+		t.Fatalf("winners = %v, %v", docs, err)
+	}
+	var rej wire.Reject
+	if _, err := c.Send(ctx, wire.Batch{First: 3, Bets: bets(1, 1)}); !errors.As(err, &rej) || rej.Code != wire.CodeClosed {
+		t.Fatalf("bets after the draw = %v, want %s", err, wire.CodeClosed)
+	}
+	// A resend of stored bets is still acknowledged (an agency retrying).
+	if _, err := c.Send(ctx, wire.Batch{First: 0, Bets: bets(1, 3, 2)}); err != nil {
+		t.Fatalf("resend after the draw = %v", err)
+	}
+}
+
+// TestHostilePeers sends each kind of broken input on its own connection:
+// each gets an error frame and is closed, while an honest agency carries on.
+func TestHostilePeers(t *testing.T) {
+	l := mustStart(t, options{agencies: 2, idleTimeout: 300 * time.Millisecond})
+	hello := frame(t, wire.Hello{Version: wire.Version, Agency: 1})
+	tests := []struct {
+		name string
+		send []byte
+		code wire.Code
+	}{
+		{"unknown type", []byte{200, 0, 0, 0, 0}, wire.CodeMalformed},
+		{"oversize length", []byte{byte(wire.TypeBatch), 0, 1, 0, 0}, wire.CodeMalformed},
+		{"negative length", []byte{byte(wire.TypeBatch), 0xff, 0xff, 0xff, 0xff}, wire.CodeMalformed},
+		{"bad payload", []byte{byte(wire.TypeHello), 0, 0, 0, 2, 1, 0}, wire.CodeMalformed},
+		{"invalid UTF-8", append(slices.Clone(hello), frameBatchWithBadName()...), wire.CodeMalformed},
+		{"truncated frame", []byte{byte(wire.TypeDone), 0, 0, 0, 8, 1, 2}, wire.CodeMalformed},
+		{"wrong version", frame(t, wire.Hello{Version: 9, Agency: 1}), wire.CodeUnsupportedVersion},
+		{"unknown agency", frame(t, wire.Hello{Version: wire.Version, Agency: 3}), wire.CodeUnknownAgency},
+		{"agency zero", frame(t, wire.Hello{Version: wire.Version, Agency: 0}), wire.CodeUnknownAgency},
+		{"batch before hello", frame(t, wire.Batch{Bets: bets(1, 1)}), wire.CodeUnexpected},
+		{"winners before hello", frame(t, wire.WinnersQuery{}), wire.CodeUnexpected},
+		{"second hello", append(slices.Clone(hello), hello...), wire.CodeUnexpected},
+		{"server message", append(slices.Clone(hello), frame(t, wire.Ack{})...), wire.CodeUnexpected},
+		{"HTTP request", []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), wire.CodeMalformed},
+		{"silent peer", nil, wire.CodeTimeout},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := rawConn(t, l)
+			if _, err := c.Write(tt.send); err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasPrefix(tt.name, "truncated") {
+				c.(interface{ CloseWrite() error }).CloseWrite()
+			}
+			if got := readUntilError(t, c); got.Code != tt.code {
+				t.Fatalf("got error %s (%s), want %s", got.Code, got.Reason, tt.code)
+			}
+			if _, err := wire.ReadFrame(c, nil); err != io.EOF {
+				t.Fatalf("after the error frame: %v, want the connection closed", err)
+			}
+		})
+	}
+	ctx := testCtx(t)
+	c := mustHello(t, l, 2)
+	if err := sendAll(ctx, c, bets(2, 10), 4); err != nil {
+		t.Fatalf("honest agency after the hostile ones: %v", err)
+	}
+}
+
+func frameBatchWithBadName() []byte {
+	b, _ := wire.AppendFrame(nil, wire.Batch{Bets: bets(1, 1)})
+	i := strings.Index(string(b), "Nombre")
+	b[i] = 0xff
+	return b
+}
+
+// readUntilError reads frames until an error frame, which it returns.
+func readUntilError(tb testing.TB, c io.Reader) wire.Error {
+	tb.Helper()
+	for {
+		m, err := wire.ReadMessage(c, nil)
+		if err != nil {
+			tb.Fatalf("read: %v, want an error frame", err)
+		}
+		if e, ok := m.(wire.Error); ok {
+			return e
+		}
+	}
+}
+
+func TestPingBeforeHello(t *testing.T) {
+	l := mustStart(t, options{agencies: 1})
+	got, err := mustDial(t, l).Ping(testCtx(t), []byte("health"))
+	if err != nil || string(got) != "health" {
+		t.Fatalf("ping = %q, %v", got, err)
+	}
+}
+
+func TestShutdownAnswersParkedQueriesAndKeepsAckedBets(t *testing.T) {
+	l := mustStart(t, options{agencies: 2})
+	ctx := testCtx(t)
+	parked := mustHello(t, l, 2)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := parked.Winners(ctx, time.Minute)
+		errc <- err
+	}()
+	// An agency streams until the server stops under it.
+	c := mustHello(t, l, 1)
+	all := bets(1, 5000)
+	acked := 0
+	for first := 0; first < len(all); first += 50 {
+		if first == 1000 {
+			go l.stop()
+		}
+		ack, err := c.Send(ctx, wire.Batch{First: uint64(first), Bets: all[first : first+50]})
+		if err != nil {
+			break
+		}
+		acked = int(ack.Stored)
+	}
+	var e wire.Error
+	if err := <-errc; !errors.As(err, &e) || e.Code != wire.CodeShuttingDown {
+		t.Fatalf("parked winners query got %v, want a %s error", err, wire.CodeShuttingDown)
+	}
+	if err := l.stop(); err != nil {
+		t.Fatal(err)
+	}
+	stored := mustStoredRows(t, l.store)
+	if len(stored) < acked || !slices.Equal(stored, all[:len(stored)]) {
+		t.Fatalf("bets file holds %d rows, %d were acked: acked bets lost or rows out of order", len(stored), acked)
+	}
+	if acked < 1000 {
+		t.Fatalf("only %d bets acked before the shutdown", acked)
+	}
+}
