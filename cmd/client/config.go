@@ -1,0 +1,205 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tp0/loteria/cmd/internal/conf"
+	"github.com/tp0/loteria/cmd/internal/logline"
+	"github.com/tp0/loteria/domain"
+)
+
+// defaultBatchMaxAmount is the default of batch.maxAmount, the most bets
+// in one batch.
+const defaultBatchMaxAmount = 175
+
+// Config is the agency's configuration: the defaults, then the YAML file
+// given with -config, then the environment variables in envKeys and
+// betEnv.
+type Config struct {
+	ID             int           `koanf:"id"` // required
+	ServerAddress  string        `koanf:"server.address"`
+	BatchMaxAmount int           `koanf:"batch.maxAmount"`
+	DataPath       string        `koanf:"data.path"` // default .data/agency-{ID}.csv
+	LogLevel       string        `koanf:"log.level"`
+	Timeout        time.Duration `koanf:"server.timeout"` // each read or write on the socket
+	RetryDeadline  time.Duration `koanf:"retry.deadline"` // when to give up connecting
+	WinnersTimeout time.Duration `koanf:"winners.timeout"`
+	Bet            *SingleBet    `koanf:"-"` // from betEnv only; nil unless set
+}
+
+// SingleBet is the one bet an agency can be given in its environment, sent
+// before the bets of its data file.
+type SingleBet struct {
+	FirstName string
+	LastName  string
+	Document  string
+	Birthdate string
+	Number    int
+}
+
+// envKeys maps each environment variable the agency reads to its key.
+// Other variables are ignored, and so is a variable set to "".
+var envKeys = map[string]string{
+	"CLI_ID":              "id",
+	"CLI_SERVER_ADDRESS":  "server.address",
+	"CLI_BATCH_MAXAMOUNT": "batch.maxAmount",
+	"CLI_DATA_PATH":       "data.path",
+	"CLI_LOG_LEVEL":       "log.level",
+	"CLI_TIMEOUT":         "server.timeout",
+	"CLI_RETRY_DEADLINE":  "retry.deadline",
+	"CLI_WINNERS_TIMEOUT": "winners.timeout",
+}
+
+// betEnv lists the variables of the single bet, in SingleBet's order, with
+// the bet field each one sets.
+var betEnv = []struct {
+	name  string
+	field domain.Field
+}{
+	{"NOMBRE", domain.FieldFirstName},
+	{"APELLIDO", domain.FieldLastName},
+	{"DOCUMENTO", domain.FieldDocument},
+	{"NACIMIENTO", domain.FieldBirthdate},
+	{"NUMERO", domain.FieldNumber},
+}
+
+var spec = conf.Spec{Name: "client", Env: envKeys, Durations: durationKeys}
+
+var durationKeys = []string{"server.timeout", "retry.deadline", "winners.timeout"}
+
+func defaultConfig() Config {
+	return Config{
+		ServerAddress:  "localhost:12345",
+		BatchMaxAmount: defaultBatchMaxAmount,
+		LogLevel:       "INFO",
+		Timeout:        10 * time.Second,
+		RetryDeadline:  30 * time.Second,
+		WinnersTimeout: 10 * time.Minute,
+	}
+}
+
+// loadConfig builds the configuration from the command line arguments
+// (os.Args[1:]) and the environment ("KEY=value" strings).
+func loadConfig(args, environ []string) (Config, error) {
+	c := defaultConfig()
+	if err := spec.Load(&c, args, environ); err != nil {
+		return Config{}, err
+	}
+	if c.DataPath == "" {
+		c.DataPath = filepath.Join(".data", fmt.Sprintf("agency-%d.csv", c.ID))
+	}
+	bet, err := singleBet(environ)
+	if err != nil {
+		return Config{}, err
+	}
+	c.Bet = bet
+	return c, c.validate()
+}
+
+// singleBet reads the single bet from the environment: all of betEnv set
+// (non-empty) or none.
+func singleBet(environ []string) (*SingleBet, error) {
+	var vals, missing []string
+	for _, e := range betEnv {
+		v := lookup(environ, e.name)
+		if v == "" {
+			missing = append(missing, e.name)
+		}
+		vals = append(vals, v)
+	}
+	switch len(missing) {
+	case len(betEnv):
+		return nil, nil
+	case 0:
+	default:
+		return nil, fmt.Errorf("single bet: missing %s (set all of %s or none)",
+			strings.Join(missing, ", "), betNames())
+	}
+	n, err := domain.ParseNumber(vals[4])
+	if err != nil {
+		return nil, fmt.Errorf("single bet: NUMERO: %w", err)
+	}
+	return &SingleBet{FirstName: vals[0], LastName: vals[1], Document: vals[2], Birthdate: vals[3], Number: n}, nil
+}
+
+// lookup returns the value of the last name=value in environ, like the
+// env provider does, or "".
+func lookup(environ []string, name string) string {
+	for _, kv := range slices.Backward(environ) {
+		if v, ok := strings.CutPrefix(kv, name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+func betNames() string {
+	names := make([]string, len(betEnv))
+	for i, e := range betEnv {
+		names[i] = e.name
+	}
+	return strings.Join(names, ", ")
+}
+
+func (c Config) validate() error {
+	ch := spec.Check()
+	check := ch.That
+	check(c.ID >= 1, "id", "required, must be at least 1, got %d", c.ID)
+	_, _, err := net.SplitHostPort(c.ServerAddress)
+	check(err == nil, "server.address", "must be host:port, got %q", c.ServerAddress)
+	check(c.BatchMaxAmount >= 1 && c.BatchMaxAmount <= 10000, "batch.maxAmount", "must be 1..10000, got %d", c.BatchMaxAmount)
+	check(strings.TrimSpace(c.DataPath) != "", "data.path", "must not be blank")
+	_, err = logline.ParseLevel(c.LogLevel)
+	check(err == nil, "log.level", "%v", err)
+	check(c.Timeout > 0, "server.timeout", "must be positive, got %v", c.Timeout)
+	check(c.RetryDeadline > 0, "retry.deadline", "must be positive, got %v", c.RetryDeadline)
+	check(c.WinnersTimeout > 0, "winners.timeout", "must be positive, got %v", c.WinnersTimeout)
+	if c.Bet != nil && c.ID >= 1 {
+		ch.Add(c.Bet.validate(c.ID))
+	}
+	return ch.Err()
+}
+
+// validate checks the bet as a bet of agency id, naming the variable of
+// the field at fault.
+func (b SingleBet) validate(id int) error {
+	err := domain.Bet{Agency: id, FirstName: b.FirstName, LastName: b.LastName,
+		Document: b.Document, Birthdate: b.Birthdate, Number: b.Number}.Validate()
+	var fe *domain.FieldError
+	if errors.As(err, &fe) {
+		for _, e := range betEnv {
+			if e.field == fe.Field {
+				return fmt.Errorf("single bet: %s: %w", e.name, err)
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("single bet: %w", err)
+	}
+	return nil
+}
+
+// logAttrs returns every setting as key/value pairs for the config line.
+// Of the single bet it says only that there is one.
+func (c Config) logAttrs() []any {
+	attrs := []any{
+		"client_id", c.ID,
+		"server_address", c.ServerAddress,
+		"batch_max_amount", c.BatchMaxAmount,
+		"data_path", c.DataPath,
+		"log_level", c.LogLevel,
+		"timeout", c.Timeout,
+		"retry_deadline", c.RetryDeadline,
+		"winners_timeout", c.WinnersTimeout,
+	}
+	if c.Bet != nil {
+		attrs = append(attrs, "single_bet", true)
+	}
+	return attrs
+}

@@ -1,0 +1,16 @@
+// Command client is a lottery agency. It streams its bets file to the
+// server in batches, reports it is done, waits for the draw and logs how
+// many of its bets won. With "ping" as its first argument it only checks
+// that the server answers, for a container healthcheck.
+package main
+
+import (
+	"context"
+	"os"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Environ(), os.Stdout); err != nil {
+		os.Exit(1) // run has logged why
+	}
+}
