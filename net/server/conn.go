@@ -23,6 +23,7 @@ type conn struct {
 	rbuf   []byte // payload buffer reused by every read
 	wbuf   []byte // frame buffer reused by every write
 	log    *slog.Logger
+	peer   string
 	agency int // 0 until a hello is accepted
 }
 
@@ -51,7 +52,7 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	// handled is finished first.
 	stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Now()) })
 	defer stop()
-	cn := &conn{srv: s, c: c, br: bufio.NewReaderSize(c, 16<<10), log: s.log.With("peer", c.RemoteAddr().String())}
+	cn := &conn{srv: s, c: c, br: bufio.NewReaderSize(c, 16<<10), log: s.log, peer: c.RemoteAddr().String()}
 	err := cn.serve(ctx)
 	var ec *errClose
 	if errors.As(err, &ec) {
@@ -59,13 +60,13 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	}
 	switch {
 	case errors.Is(err, errPeerLeft):
-		cn.log.Debug("conexion", "result", "success", "agency", cn.agency)
+		cn.log.Debug("conexion", "result", "success", "peer", cn.peer, "agency", cn.agency)
 	case errors.Is(err, errShutdown):
-		cn.log.Info("conexion", "result", "success", "agency", cn.agency, "reason", "shutdown")
+		cn.log.Info("conexion", "result", "success", "peer", cn.peer, "agency", cn.agency, "reason", "shutdown")
 	case ec != nil:
-		cn.log.Error("conexion", "result", "fail", "agency", cn.agency, "code", ec.code, "error", ec.reason)
+		cn.log.Error("conexion", "result", "fail", "peer", cn.peer, "agency", cn.agency, "code", ec.code, "error", ec.reason)
 	default:
-		cn.log.Error("conexion", "result", "fail", "agency", cn.agency, "error", err)
+		cn.log.Error("conexion", "result", "fail", "peer", cn.peer, "agency", cn.agency, "error", err)
 	}
 }
 

@@ -50,7 +50,6 @@ func (cn *conn) hello(ctx context.Context, h wire.Hello) error {
 		return storeFailed(err)
 	}
 	cn.agency = int(h.Agency)
-	cn.log = cn.log.With("agency", cn.agency)
 	return cn.write(wire.Welcome{Stored: stored, Finished: finished})
 }
 
@@ -60,13 +59,13 @@ func (cn *conn) batch(ctx context.Context, b wire.Batch) error {
 	for i := range b.Bets {
 		b.Bets[i].Agency = cn.agency
 		if err := b.Bets[i].Validate(); err != nil {
-			cn.log.Error("apuesta_recibida", "result", "fail", "cantidad", len(b.Bets), "bet", i, "error", err)
+			cn.log.Error("apuesta_recibida", "result", "fail", "cantidad", len(b.Bets), "agency", cn.agency, "bet", i, "error", err)
 			return cn.write(wire.Reject{First: b.First, Index: uint16(i), Code: wire.CodeInvalidBet, Reason: err.Error()})
 		}
 	}
 	stored, err := cn.srv.cfg.Store.Append(ctx, cn.agency, b.First, b.Bets)
 	if code, ok := rejectCode(err); ok {
-		cn.log.Error("apuesta_recibida", "result", "fail", "cantidad", len(b.Bets), "code", code, "error", err)
+		cn.log.Error("apuesta_recibida", "result", "fail", "cantidad", len(b.Bets), "agency", cn.agency, "code", code, "error", err)
 		return cn.write(wire.Reject{First: b.First, Code: code, Reason: err.Error()})
 	}
 	if err != nil {
@@ -92,7 +91,7 @@ func (cn *conn) logStored(bets []domain.Bet) {
 func (cn *conn) done(ctx context.Context, d wire.Done) error {
 	err := cn.srv.cfg.Store.Finish(ctx, cn.agency, d.Total)
 	if code, ok := rejectCode(err); ok {
-		cn.log.Error("done", "result", "fail", "total", d.Total, "error", err)
+		cn.log.Error("done", "result", "fail", "agency", cn.agency, "total", d.Total, "error", err)
 		return cn.write(wire.Reject{First: d.Total, Code: code, Reason: err.Error()})
 	}
 	if err != nil {
@@ -101,7 +100,7 @@ func (cn *conn) done(ctx context.Context, d wire.Done) error {
 	if err := cn.srv.cfg.Coordinator.Done(ctx, cn.agency); err != nil {
 		return storeFailed(err)
 	}
-	cn.log.Info("done", "result", "success", "total", d.Total)
+	cn.log.Info("done", "result", "success", "agency", cn.agency, "total", d.Total)
 	return cn.write(wire.DoneAck{})
 }
 
@@ -119,7 +118,7 @@ func (cn *conn) winners(ctx context.Context) error {
 			return err
 		}
 	}
-	cn.log.Info("consulta_ganadores", "result", "success", "cant_ganadores", len(docs))
+	cn.log.Info("consulta_ganadores", "result", "success", "agency", cn.agency, "cant_ganadores", len(docs))
 	return nil
 }
 
