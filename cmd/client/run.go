@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -69,6 +66,11 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 	if ping {
 		args = args[1:]
 	}
+	if ping {
+		// A ping acts for no agency: the id defaults to 1, so that it
+		// need not be set (a real CLI_ID, later in environ, still wins).
+		environ = append([]string{"CLI_ID=1"}, environ...)
+	}
 	cfg, log, err := setup(args, environ, stdout)
 	if err != nil {
 		return err
@@ -118,29 +120,11 @@ func setup(args, environ []string, stdout io.Writer) (Config, *slog.Logger, erro
 
 // runPing checks that the server echoes a random payload.
 func runPing(ctx context.Context, log *slog.Logger, cfg Config) error {
-	if err := ping(ctx, cfg); err != nil {
+	if err := client.CheckEcho(ctx, cfg.ServerAddress, cfg.Timeout); err != nil {
 		logline.Fail(log, "ping", "error", err)
 		return err
 	}
 	logline.Success(log, "ping")
-	return nil
-}
-
-func ping(ctx context.Context, cfg Config) error {
-	conn, err := client.Dial(ctx, cfg.ServerAddress, cfg.Timeout)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	payload := make([]byte, 16)
-	rand.Read(payload)
-	got, err := conn.Ping(ctx, payload)
-	if err != nil {
-		return err
-	}
-	if !bytes.Equal(got, payload) {
-		return fmt.Errorf("pong %x does not echo ping %x", got, payload)
-	}
 	return nil
 }
 

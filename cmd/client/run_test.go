@@ -420,6 +420,17 @@ func TestRunPing(t *testing.T) {
 	}
 }
 
+// TestRunPingNeedsNoAgency: the echo validation pings from a throwaway
+// container that is no agency.
+func TestRunPingNeedsNoAgency(t *testing.T) {
+	s := &fakeServer{}
+	out, err := runAgency(t, []string{"ping"}, []string{"CLI_SERVER_ADDRESS=" + s.start(t)})
+	if err != nil {
+		t.Fatalf("ping without CLI_ID: %v\noutput:\n%s", err, out)
+	}
+	wantLine(t, out, "ping", "action: ping | result: success")
+}
+
 func TestRunSignal(t *testing.T) {
 	s := &fakeServer{park: true}
 	addr := s.start(t)

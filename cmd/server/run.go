@@ -15,18 +15,30 @@ import (
 
 	"github.com/tp0/loteria/actors"
 	"github.com/tp0/loteria/cmd/internal/logline"
+	"github.com/tp0/loteria/net/client"
 	"github.com/tp0/loteria/net/server"
 )
 
 // run is the whole server: it returns after a clean shutdown (SIGTERM or
 // SIGINT, or ctx done) with nil, or with the error that stopped it, having
 // logged it.
+//
+// With "ping" as the first argument it is instead the health check of a
+// running server: it pings the configured port and says whether the
+// server echoed.
 func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 	log := slog.New(logline.New(stdout, slog.LevelInfo))
+	ping := len(args) > 0 && args[0] == "ping"
+	if ping {
+		args = args[1:]
+	}
 	cfg, err := loadConfig(args, environ)
 	if err != nil {
 		logline.Fail(log, "config", "error", err)
 		return err
+	}
+	if ping {
+		return healthCheck(ctx, cfg, log)
 	}
 	level, _ := logline.ParseLevel(cfg.LogLevel) // validated by loadConfig
 	log = slog.New(logline.New(stdout, level))
@@ -108,4 +120,20 @@ func countWinners(w map[int][]string) int {
 		n += len(docs)
 	}
 	return n
+}
+
+// healthCheck pings the server at its configured port, on loopback when it
+// listens on every address, with a random payload it must echo.
+func healthCheck(ctx context.Context, cfg Config, log *slog.Logger) error {
+	host := cfg.IP
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	err := client.CheckEcho(ctx, net.JoinHostPort(host, strconv.Itoa(cfg.Port)), cfg.WriteTimeout)
+	if err != nil {
+		logline.Fail(log, "ping", "error", err)
+		return err
+	}
+	logline.Success(log, "ping")
+	return nil
 }

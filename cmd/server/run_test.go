@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,5 +92,33 @@ func TestRunRefusesBadConfig(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "action: config | result: fail") || !strings.Contains(out.String(), "SERVER_PORT") {
 		t.Fatalf("log %q does not say which setting is wrong", out.String())
+	}
+}
+
+// TestRunPing is the container's health check: "server ping" succeeds
+// against a running server and fails, without hanging, when none answers.
+func TestRunPing(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "bets.csv")
+	_, _, addr, _, _ := startRun(t, []string{"SERVER_IP=127.0.0.1", "SERVER_PORT=0", "SERVER_STORE_PATH=" + store})
+	_, port, _ := strings.Cut(addr, ":")
+	var out strings.Builder
+	if err := run(context.Background(), []string{"ping"}, []string{"SERVER_PORT=" + port}, &out); err != nil {
+		t.Fatalf("ping a running server: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "action: ping | result: success") {
+		t.Fatalf("ping logged %q", out.String())
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, closed, _ := strings.Cut(ln.Addr().String(), ":")
+	ln.Close()
+	out.Reset()
+	if err := run(context.Background(), []string{"ping"}, []string{"SERVER_PORT=" + closed, "SERVER_WRITE_TIMEOUT=2s"}, &out); err == nil {
+		t.Fatalf("ping with no server succeeded: %s", out.String())
+	}
+	if !strings.Contains(out.String(), "action: ping | result: fail") {
+		t.Fatalf("ping logged %q", out.String())
 	}
 }
