@@ -1,0 +1,15 @@
+# The lottery server, from a static binary built on the host (`make images`):
+# no base image to pull. Build context: the repository root.
+FROM scratch
+COPY bin/server /server
+COPY docker/server.yaml /config/server.yaml
+# The bets file lives on a volume mounted here, writable by the user below.
+COPY --chown=65534:65534 docker/rootfs/data/ /data/
+ENV SERVER_STORE_PATH=/data/bets.csv
+USER 65534:65534
+EXPOSE 12345
+# A ping over the protocol, by the binary itself.
+HEALTHCHECK --interval=2s --timeout=3s --start-period=1s --retries=15 \
+  CMD ["/server", "ping", "-config", "/config/server.yaml"]
+ENTRYPOINT ["/server"]
+CMD ["-config", "/config/server.yaml"]
