@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"time"
 
 	"github.com/tp0/loteria/actors"
 	"github.com/tp0/loteria/domain"
@@ -47,7 +49,7 @@ func (cn *conn) hello(ctx context.Context, h wire.Hello) error {
 	}
 	stored, finished, err := cn.srv.cfg.Store.Stored(context.WithoutCancel(ctx), int(h.Agency))
 	if err != nil {
-		return storeFailed(err)
+		return actorFailed(err)
 	}
 	cn.agency = int(h.Agency)
 	return cn.write(wire.Welcome{Stored: stored, Finished: finished})
@@ -63,17 +65,23 @@ func (cn *conn) batch(ctx context.Context, b wire.Batch) error {
 			return cn.write(wire.Reject{First: b.First, Index: uint16(i), Code: wire.CodeInvalidBet, Reason: err.Error()})
 		}
 	}
-	stored, err := cn.srv.cfg.Store.Append(ctx, cn.agency, b.First, b.Bets)
+	res, err := cn.srv.cfg.Store.Append(ctx, cn.agency, b.First, b.Bets)
 	if code, ok := rejectCode(err); ok {
 		cn.log.Error("apuesta_recibida", "result", "fail", "cantidad", len(b.Bets), "agency", cn.agency, "code", code, "error", err)
 		return cn.write(wire.Reject{First: b.First, Code: code, Reason: err.Error()})
 	}
 	if err != nil {
-		return storeFailed(err)
+		return actorFailed(err)
 	}
-	cn.log.Info("apuesta_recibida", "result", "success", "cantidad", len(b.Bets))
-	cn.logStored(b.Bets)
-	return cn.write(wire.Ack{First: b.First, Count: uint16(len(b.Bets)), Stored: stored})
+	// Only the bets stored now count: a resent batch adds none.
+	fresh := b.Bets[len(b.Bets)-res.New:]
+	if held := len(b.Bets) - res.New; held > 0 {
+		cn.log.Info("apuesta_recibida", "result", "success", "cantidad", res.New, "agency", cn.agency, "repetidas", held)
+	} else {
+		cn.log.Info("apuesta_recibida", "result", "success", "cantidad", res.New)
+	}
+	cn.logStored(fresh)
+	return cn.write(wire.Ack{First: b.First, Count: uint16(len(b.Bets)), Stored: res.Stored})
 }
 
 // logStored logs each stored bet: at DEBUG, except a batch of a single bet
@@ -95,23 +103,34 @@ func (cn *conn) done(ctx context.Context, d wire.Done) error {
 		return cn.write(wire.Reject{First: d.Total, Code: code, Reason: err.Error()})
 	}
 	if err != nil {
-		return storeFailed(err)
+		return actorFailed(err)
 	}
 	if err := cn.srv.cfg.Coordinator.Done(ctx, cn.agency); err != nil {
-		return storeFailed(err)
+		return actorFailed(err)
 	}
 	cn.log.Info("done", "result", "success", "agency", cn.agency, "total", d.Total)
 	return cn.write(wire.DoneAck{})
 }
 
-// winners parks until the draw, then sends the agency's own winners.
+// winners parks until the draw, then sends the agency's own winners. While
+// it is parked the connection is watched: a peer that leaves (or sends
+// anything, which it may not before the reply) unparks it at once, so a
+// query nobody waits for holds no goroutine and no socket.
 func (cn *conn) winners(ctx context.Context) error {
-	docs, err := cn.srv.cfg.Coordinator.Winners(ctx, cn.agency)
-	if ctx.Err() != nil {
-		return errShutdown
-	}
-	if err != nil {
-		return storeFailed(err)
+	qctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	peer := cn.watch(cancel)
+	docs, err := cn.srv.cfg.Coordinator.Winners(qctx, cn.agency)
+	if perr := peer(); err != nil {
+		switch {
+		case ctx.Err() != nil:
+			return errShutdown
+		case perr != nil:
+			return errPeerLeft
+		case qctx.Err() != nil:
+			return closeWith(wire.CodeUnexpected, "request while a winners query waits")
+		}
+		return actorFailed(err)
 	}
 	for _, w := range wire.SplitWinners(docs) {
 		if err := cn.write(w); err != nil {
@@ -120,6 +139,28 @@ func (cn *conn) winners(ctx context.Context) error {
 	}
 	cn.log.Info("consulta_ganadores", "result", "success", "agency", cn.agency, "cant_ganadores", len(docs))
 	return nil
+}
+
+// watch calls gone as soon as the peer closes the connection or sends a
+// byte. The returned function stops watching and returns the read error
+// that ended the watch (nil if a byte arrived or the watch was stopped);
+// after it returns the connection can be read again.
+func (cn *conn) watch(gone func()) (stop func() error) {
+	cn.c.SetReadDeadline(time.Time{}) // the idle timeout does not apply while parked
+	var perr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if _, err := cn.br.Peek(1); !errors.Is(err, os.ErrDeadlineExceeded) {
+			perr = err
+			gone()
+		}
+	}()
+	return func() error {
+		cn.c.SetReadDeadline(time.Now()) // ends a Peek still waiting
+		<-done
+		return perr
+	}
 }
 
 // rejectCode maps the errors that refuse one request but leave the
@@ -136,9 +177,9 @@ func rejectCode(err error) (wire.Code, bool) {
 	return 0, false
 }
 
-// storeFailed turns an actor's failure into the error that ends the
-// connection.
-func storeFailed(err error) error {
+// actorFailed turns the store's or the coordinator's failure into the
+// error that ends the connection.
+func actorFailed(err error) error {
 	if errors.Is(err, actors.ErrStopped) {
 		return errShutdown
 	}

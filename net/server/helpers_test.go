@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"cmp"
 	"bytes"
 	"context"
 	"fmt"
@@ -34,6 +35,7 @@ type lottery struct {
 type options struct {
 	agencies    int
 	idleTimeout time.Duration
+	coordinator server.Coordinator // in place of the real one, if set
 }
 
 func mustStart(tb testing.TB, o options) *lottery {
@@ -54,7 +56,7 @@ func mustStart(tb testing.TB, o options) *lottery {
 	logs := &syncBuffer{}
 	srv := server.New(server.Config{
 		Agencies: o.agencies, IdleTimeout: o.idleTimeout, WriteTimeout: 5 * time.Second,
-		Store: st, Coordinator: coord, Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Store: st, Coordinator: cmp.Or[server.Coordinator](o.coordinator, coord), Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	coordCtx, stopCoord := context.WithCancel(context.Background())

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -81,6 +82,23 @@ func TestResentBatchIsAckedButStoredOnce(t *testing.T) {
 	if got := mustStoredRows(t, l.store); !slices.Equal(got, all) {
 		t.Fatalf("stored %d rows, want the 10 sent once each", len(got))
 	}
+	// The log counts each bet once too: resends add nothing to cantidad.
+	if n := loggedCantidad(l.logs.String()); n != 10 {
+		t.Errorf("apuesta_recibida amounts sum to %d, want 10:\n%s", n, l.logs)
+	}
+}
+
+func loggedCantidad(logs string) int {
+	sum := 0
+	for _, line := range strings.Split(logs, "\n") {
+		if !strings.Contains(line, "msg=apuesta_recibida result=success") {
+			continue
+		}
+		_, v, _ := strings.Cut(line, "cantidad=")
+		n, _ := strconv.Atoi(strings.Fields(v)[0])
+		sum += n
+	}
+	return sum
 }
 
 func TestBatchRejections(t *testing.T) {
@@ -281,5 +299,37 @@ func TestShutdownAnswersParkedQueriesAndKeepsAckedBets(t *testing.T) {
 	}
 	if acked < 1000 {
 		t.Fatalf("only %d bets acked before the shutdown", acked)
+	}
+}
+
+// parkedCoordinator parks every winners query until its context ends, and
+// reports that end.
+type parkedCoordinator struct{ unparked chan error }
+
+func (p parkedCoordinator) Done(context.Context, int) error { return nil }
+
+func (p parkedCoordinator) Winners(ctx context.Context, _ int) ([]string, error) {
+	<-ctx.Done()
+	p.unparked <- ctx.Err()
+	return nil, ctx.Err()
+}
+
+// TestParkedQueryOfAGonePeerIsDropped: an agency that asks for its winners
+// and then leaves must not hold a goroutine and a socket until the draw.
+func TestParkedQueryOfAGonePeerIsDropped(t *testing.T) {
+	coord := parkedCoordinator{make(chan error, 1)}
+	l := mustStart(t, options{agencies: 1, coordinator: coord})
+	c := rawConn(t, l)
+	if _, err := c.Write(append(frame(t, wire.Hello{Version: wire.Version, Agency: 1}), frame(t, wire.WinnersQuery{})...)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := wire.ReadMessage(c, nil); err != nil { // the welcome
+		t.Fatal(err)
+	}
+	c.Close()
+	select {
+	case <-coord.unparked:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the query of a peer that left is still parked after 5s")
 	}
 }
