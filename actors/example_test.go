@@ -24,9 +24,9 @@ func ExampleStore() {
 
 	b := domain.Bet{FirstName: "Ana", LastName: "Lorca", Document: "30904465", Birthdate: "1999-03-17", Number: domain.WinningNumber}
 	n, _ := s.Append(ctx, 1, 0, []domain.Bet{b, b})
-	fmt.Println("stored:", n)
+	fmt.Println("stored:", n.Stored, "new:", n.New)
 	n, _ = s.Append(ctx, 1, 0, []domain.Bet{b, b}) // a resend is not stored twice
-	fmt.Println("stored after resend:", n)
+	fmt.Println("stored after resend:", n.Stored, "new:", n.New)
 	_, err = s.Append(ctx, 1, 5, []domain.Bet{b})
 	fmt.Println(err)
 	fmt.Println(s.Finish(ctx, 1, 2))
@@ -38,8 +38,8 @@ func ExampleStore() {
 	_, _, err = s.Stored(context.Background(), 1)
 	fmt.Println(err)
 	// Output:
-	// stored: 2
-	// stored after resend: 2
+	// stored: 2 new: 2
+	// stored after resend: 2 new: 0
 	// batch leaves a gap: batch starts at 5, 2 stored
 	// <nil>
 	// winners: map[1:[30904465 30904465]]

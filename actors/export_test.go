@@ -18,7 +18,10 @@ func (s *Store) Enqueue(ctx context.Context, agency int, first uint64, bets []do
 	if err := send(ctx, s.appendc, req, s.done); err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context) (uint64, error) { return waitAppend(ctx, req, s.done) }, nil
+	return func(ctx context.Context) (uint64, error) {
+		res, err := waitAppend(ctx, req, s.done)
+		return res.Stored, err
+	}, nil
 }
 
 // CloseFile closes the bets file under the store, so that its next write

@@ -60,8 +60,14 @@ type appendReq struct {
 }
 
 type appendRep struct {
-	stored uint64
-	err    error
+	res Appended
+	err error
+}
+
+// Appended is the outcome of an Append.
+type Appended struct {
+	Stored uint64 // the agency's bets stored after the append
+	New    int    // bets of the batch this append stored; the others were held already
 }
 
 type storedReq struct {
@@ -248,7 +254,8 @@ func unknown(agency int) error { return fmt.Errorf("%w: %d", ErrUnknownAgency, a
 
 // Append stores agency's batch of bets at positions first,
 // first+1, …, first+len(bets)-1 and returns how many of agency's bets are
-// stored after it, once they are written and fsync'd. Bets at positions
+// stored after it and how many of the batch it stored, once they are
+// written and fsync'd. Bets at positions
 // already stored are skipped, so resending a batch is safe; a batch entirely
 // stored is acknowledged even after Finish or Draw. Each bet is stored with
 // Agency set to agency; the caller has validated the rest.
@@ -257,10 +264,10 @@ func unknown(agency int) error { return fmt.Errorf("%w: %d", ErrUnknownAgency, a
 // stored, ErrFinished or ErrSealed for new bets after Finish or Draw, or the
 // write or fsync error that stops the store. After a context error the batch
 // may or may not have been stored; Stored or a resend tells.
-func (s *Store) Append(ctx context.Context, agency int, first uint64, bets []domain.Bet) (stored uint64, err error) {
+func (s *Store) Append(ctx context.Context, agency int, first uint64, bets []domain.Bet) (Appended, error) {
 	req := newAppendReq(agency, first, bets)
 	if err := send(ctx, s.appendc, req, s.done); err != nil {
-		return 0, err
+		return Appended{}, err
 	}
 	return waitAppend(ctx, req, s.done)
 }
@@ -271,12 +278,12 @@ func newAppendReq(agency int, first uint64, bets []domain.Bet) appendReq {
 	return appendReq{agency, first, slices.Clone(bets), make(chan appendRep, 1)}
 }
 
-func waitAppend(ctx context.Context, req appendReq, done <-chan struct{}) (uint64, error) {
+func waitAppend(ctx context.Context, req appendReq, done <-chan struct{}) (Appended, error) {
 	rep, err := recv(ctx, req.reply, done)
 	if err != nil {
-		return 0, err
+		return Appended{}, err
 	}
-	return rep.stored, rep.err
+	return rep.res, rep.err
 }
 
 // gather returns first and the appends queued behind it, to be committed
@@ -325,7 +332,7 @@ func (s *Store) commit(group []appendReq) error {
 	}
 	s.stored = next
 	for _, p := range accepted {
-		p.req.reply <- appendRep{stored: p.stored}
+		p.req.reply <- appendRep{res: Appended{Stored: p.stored, New: len(p.bets)}}
 	}
 	return nil
 }

@@ -326,7 +326,7 @@ func TestStoreStopsOnWriteFailure(t *testing.T) {
 	stop := start(t, s)
 	ctx := testCtx(t)
 	if n, err := s.Append(ctx, 1, 0, batch(0, 2)); !errors.Is(err, os.ErrClosed) {
-		t.Fatalf("Append on a failing file = %d, %v; want ErrClosed", n, err)
+		t.Fatalf("Append on a failing file = %+v, %v; want ErrClosed", n, err)
 	}
 	if err := stop(); !errors.Is(err, os.ErrClosed) {
 		t.Errorf("Run = %v, want ErrClosed", err)
@@ -408,8 +408,8 @@ func appendAll(ctx context.Context, s *actors.Store, agency, batches, size int) 
 			if err != nil {
 				return err
 			}
-			if n != uint64(first+size) {
-				return errors.New("agency " + strconv.Itoa(agency) + ": wrong count " + strconv.FormatUint(n, 10))
+			if n.Stored != uint64(first+size) {
+				return errors.New("agency " + strconv.Itoa(agency) + ": wrong count " + strconv.FormatUint(n.Stored, 10))
 			}
 		}
 	}
@@ -446,7 +446,7 @@ func mustAppend(tb testing.TB, s *actors.Store, agency int, first uint64, bets [
 	if err != nil {
 		tb.Fatalf("Append(%d, %d, %d bets): %v", agency, first, len(bets), err)
 	}
-	return n
+	return n.Stored
 }
 
 func mustFinish(tb testing.TB, s *actors.Store, agency int, total uint64) {

@@ -9,12 +9,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tp0/loteria/actors"
 	"github.com/tp0/loteria/domain"
 )
 
 // Store is what a connection needs of the store actor.
 type Store interface {
-	Append(ctx context.Context, agency int, first uint64, bets []domain.Bet) (stored uint64, err error)
+	Append(ctx context.Context, agency int, first uint64, bets []domain.Bet) (actors.Appended, error)
 	Stored(ctx context.Context, agency int) (stored uint64, finished bool, err error)
 	Finish(ctx context.Context, agency int, total uint64) error
 }
@@ -52,20 +53,24 @@ func New(cfg Config) *Server {
 // handling (a batch being stored is stored and acknowledged), a parked
 // winners query is answered with a shutting-down error, and the connection
 // is closed; Serve returns once every connection goroutine has returned. The
-// store and the coordinator must keep running until then. Serve returns nil
+// store and the coordinator must keep running until then. Each step is
+// logged: listener_close, then connections_close. Serve returns nil
 // after a shutdown asked for by ctx, or the accept error that stopped it.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
+	// Connections end only once the listener is closed.
+	connCtx, endConns := context.WithCancel(context.WithoutCancel(ctx))
+	defer endConns()
 	var conns sync.WaitGroup
 	err := s.acceptLoop(ctx, ln, func(c net.Conn) {
-		conns.Go(func() { s.serveConn(ctx, c) })
+		conns.Go(func() { s.serveConn(connCtx, c) })
 	})
-	cancel() // a listener that failed for good also ends the connections
 	ln.Close()
+	s.log.Info("listener_close", "result", "success", "address", ln.Addr().String())
+	endConns() // also when the listener failed for good
 	conns.Wait()
+	s.log.Info("connections_close", "result", "success")
 	return err
 }
 
