@@ -84,34 +84,52 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Logger:       log,
 	})
 
-	// The actors outlive the connections that call them, so their contexts
-	// are cancelled one after the other, not by the signal.
+	// The actors outlive the connections that call them: one goroutine
+	// stops everything in order once Serve has returned, whether for a
+	// signal or because a part failed.
 	coordCtx, stopCoord := context.WithCancel(context.WithoutCancel(ctx))
 	storeCtx, stopStore := context.WithCancel(context.WithoutCancel(ctx))
 	g, gctx := errgroup.WithContext(ctx)
+	coordRun := start(g, "coordinator", coordCtx, coord.Run)
+	storeRun := start(g, "store", storeCtx, st.Run)
 	g.Go(func() error {
-		defer stopCoord()
 		err := srv.Serve(gctx, ln)
-		logline.Success(log, "listener_close", "address", ln.Addr().String())
-		logline.Success(log, "connections_close")
+		stopCoord()
+		if coordRun.wait() == nil {
+			logline.Success(log, "coordinator_stop")
+		}
+		stopStore()
+		if storeRun.wait() == nil {
+			logline.Success(log, "store_close", "path", cfg.StorePath)
+		}
 		return err
 	})
-	g.Go(func() error {
-		defer stopStore()
-		if err := coord.Run(coordCtx); err != nil {
-			return fmt.Errorf("coordinator: %w", err)
-		}
-		logline.Success(log, "coordinator_stop")
-		return nil
-	})
-	g.Go(func() error {
-		if err := st.Run(storeCtx); err != nil {
-			return fmt.Errorf("store: %w", err)
-		}
-		logline.Success(log, "store_close", "path", cfg.StorePath)
-		return nil
-	})
 	return g.Wait()
+}
+
+// running is an actor's Run going on in an errgroup.
+type running struct {
+	done chan struct{}
+	err  error // Run's result, written before done is closed
+}
+
+// start runs run(ctx) in g, naming the actor in its error.
+func start(g *errgroup.Group, name string, ctx context.Context, run func(context.Context) error) *running {
+	r := &running{done: make(chan struct{})}
+	g.Go(func() error {
+		defer close(r.done)
+		if err := run(ctx); err != nil {
+			r.err = fmt.Errorf("%s: %w", name, err)
+		}
+		return r.err
+	})
+	return r
+}
+
+// wait waits for Run to return and returns its error.
+func (r *running) wait() error {
+	<-r.done
+	return r.err
 }
 
 func countWinners(w map[int][]string) int {

@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
+	"iter"
 	"net"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tp0/loteria/net/client"
+	"github.com/tp0/loteria/net/wire"
 )
 
 // startRun runs the server in-process on a free port and returns the
@@ -50,37 +53,46 @@ func startRun(t *testing.T, env []string) (ctx context.Context, cancel func(), a
 	}
 }
 
+// TestRunShutsDownInOrder stops a server holding a parked winners query:
+// the query gets a shutting-down error, and the log shows each resource
+// closed in the documented order, with no fail line.
 func TestRunShutsDownInOrder(t *testing.T) {
 	store := filepath.Join(t.TempDir(), "bets.csv")
 	_, cancel, addr, lines, errc := startRun(t, []string{"SERVER_IP=127.0.0.1", "SERVER_PORT=0", "SERVER_STORE_PATH=" + store})
-	c, err := client.Dial(context.Background(), addr, 5*time.Second)
+	ctx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	c, err := client.Dial(ctx, addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if _, err := c.Ping(context.Background(), []byte("x")); err != nil {
+	if _, err := c.Hello(ctx, 1, ""); err != nil {
 		t.Fatal(err)
 	}
-	cancel()
+	parked := make(chan error, 1)
+	go func() {
+		_, err := c.Winners(ctx, 10*time.Second)
+		parked <- err
+	}()
+	cancel() // whether the query is parked yet or not, it gets the same answer
+	var e wire.Error
+	if err := receive(t, parked); !errors.As(err, &e) || e.Code != wire.CodeShuttingDown {
+		t.Fatalf("parked winners query got %v, want a %s error", err, wire.CodeShuttingDown)
+	}
 	var actions []string
-	for l := range lines {
+	for l := range bounded(t, lines) {
 		if strings.Contains(l, "result: fail") {
 			t.Errorf("fail line during a clean shutdown: %s", l)
 		}
 		a, _, _ := strings.Cut(strings.SplitN(l, "action: ", 2)[1], " |")
 		actions = append(actions, a)
 	}
-	select {
-	case err := <-errc:
-		if err != nil {
-			t.Fatalf("run = %v, want nil after a shutdown", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not return within 10s of the shutdown")
+	if err := receive(t, errc); err != nil {
+		t.Fatalf("run = %v, want nil after a shutdown", err)
 	}
-	want := []string{"listener_close", "connections_close", "coordinator_stop", "store_close", "exit"}
-	if got := actions[len(actions)-len(want):]; strings.Join(got, ",") != strings.Join(want, ",") {
-		t.Fatalf("shutdown logged %v, want %v last", actions, want)
+	want := "listener_close,conexion,connections_close,coordinator_stop,store_close,exit"
+	if got := strings.Join(actions, ","); got != want {
+		t.Fatalf("shutdown logged %s, want %s", got, want)
 	}
 }
 
@@ -120,5 +132,37 @@ func TestRunPing(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "action: ping | result: fail") {
 		t.Fatalf("ping logged %q", out.String())
+	}
+}
+
+// receive waits at most 10 s for a value from c.
+func receive[T any](t *testing.T, c <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-c:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing received within 10s")
+		var zero T
+		return zero
+	}
+}
+
+// bounded yields the lines until the channel closes, failing the test if
+// that takes more than 10 s.
+func bounded(t *testing.T, lines <-chan string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		timeout := time.After(10 * time.Second)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok || !yield(l) {
+					return
+				}
+			case <-timeout:
+				t.Fatal("the log did not end within 10s")
+				return
+			}
+		}
 	}
 }
