@@ -94,9 +94,8 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 		var f *failure
 		if errors.As(err, &f) {
 			logline.Fail(log, f.action, f.attrs...)
-		} else {
-			logline.Fail(log, "exit", "error", err)
 		}
+		logline.Fail(log, "exit", "error", err)
 		return err
 	}
 	logline.Success(log, "exit")

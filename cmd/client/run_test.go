@@ -363,8 +363,11 @@ func TestRunReject(t *testing.T) {
 	}
 	wantLine(t, out, "apuesta_enviada",
 		"action: apuesta_enviada | result: fail | code: invalid_bet | first: 0 | index: 2 | error: document: bad")
-	if len(s.doneTotals()) != 0 || len(lines(out, "exit")) != 0 {
+	if len(s.doneTotals()) != 0 {
 		t.Errorf("went on after a reject\noutput:\n%s", out)
+	}
+	if ex := lines(out, "exit"); len(ex) != 1 || !strings.HasPrefix(ex[0], "action: exit | result: fail") {
+		t.Errorf("exit lines %q, want one fail", ex)
 	}
 }
 
