@@ -39,8 +39,22 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// trackSources stats every source file of the module. The binaries under
+// test are built by exec'ing go build, which go test cannot see; a file
+// the test has looked at, though, is part of its cache key, so a change to
+// any source file reruns these tests instead of replaying a cached pass.
+func trackSources() {
+	filepath.WalkDir(filepath.Join("..", ".."), func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && (strings.HasSuffix(path, ".go") || d.Name() == "go.mod" || d.Name() == "go.sum") {
+			os.Stat(path)
+		}
+		return nil
+	})
+}
+
 func mustBuild(tb testing.TB) (server, client string) {
 	tb.Helper()
+	trackSources() // inside a test: only there does go test log what it opens
 	server, client = filepath.Join(binDir, "server"), filepath.Join(binDir, "client")
 	if _, err := os.Stat(client); err == nil {
 		return server, client
@@ -92,7 +106,9 @@ type proc struct {
 	done chan error
 }
 
-func start(tb testing.TB, bin string, env []string, stdout io.Writer) *proc {
+// start runs bin with env. Its output is collected, and also copied to
+// stdout if not nil, which is closed when the process ends.
+func start(tb testing.TB, bin string, env []string, stdout io.WriteCloser) *proc {
 	tb.Helper()
 	p := &proc{cmd: exec.Command(bin), out: &bytes.Buffer{}, done: make(chan error, 1)}
 	p.cmd.Env = env
@@ -104,7 +120,13 @@ func start(tb testing.TB, bin string, env []string, stdout io.Writer) *proc {
 	if err := p.cmd.Start(); err != nil {
 		tb.Fatalf("start %s: %v", bin, err)
 	}
-	go func() { p.done <- p.cmd.Wait() }()
+	go func() {
+		err := p.cmd.Wait()
+		if stdout != nil {
+			stdout.Close()
+		}
+		p.done <- err
+	}()
 	tb.Cleanup(func() {
 		p.cmd.Process.Kill()
 		<-p.done
@@ -148,6 +170,7 @@ func startServer(tb testing.TB, bin, store string, agencies int) (*proc, string)
 	case a := <-addr:
 		return p, a
 	case err := <-p.done:
+		p.done <- err // keep it for Cleanup
 		tb.Fatalf("server exited before listening: %v\n%s", err, p.out)
 	case <-time.After(10 * time.Second):
 		tb.Fatalf("server did not listen within 10s:\n%s", p.out)
