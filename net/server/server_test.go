@@ -187,7 +187,7 @@ func TestBetsAfterTheDrawAreRefused(t *testing.T) {
 // TestHostilePeers sends each kind of broken input on its own connection:
 // each gets an error frame and is closed, while an honest agency carries on.
 func TestHostilePeers(t *testing.T) {
-	l := mustStart(t, options{agencies: 2, idleTimeout: 300 * time.Millisecond})
+	l := mustStart(t, options{agencies: 2, idleTimeout: time.Second})
 	hello := frame(t, wire.Hello{Version: wire.Version, Agency: 1})
 	tests := []struct {
 		name string
