@@ -21,8 +21,10 @@ type RowError struct {
 	Err  error
 }
 
+// Error says which line is at fault and why.
 func (e *RowError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
 
+// Unwrap returns why the row is invalid.
 func (e *RowError) Unwrap() error { return e.Err }
 
 // AgencyReader streams the bets of an agency file without loading it whole.

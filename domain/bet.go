@@ -45,6 +45,7 @@ type FieldError struct {
 	Reason string
 }
 
+// Error says which field breaks which rule.
 func (e *FieldError) Error() string { return string(e.Field) + ": " + e.Reason }
 
 // Validate reports the first rule the bet breaks as a *FieldError, or nil.

@@ -31,6 +31,7 @@ var codeNames = [...]string{
 	CodeInternal: "internal",
 }
 
+// String returns the code's name, like "invalid_bet".
 func (c Code) String() string {
 	if int(c) < len(codeNames) && codeNames[c] != "" {
 		return codeNames[c]

@@ -47,6 +47,7 @@ var typeNames = [...]string{
 	TypePong: "pong", TypeError: "error",
 }
 
+// String returns the type's protocol name, like "batch".
 func (t Type) String() string {
 	if int(t) < len(typeNames) && typeNames[t] != "" {
 		return typeNames[t]

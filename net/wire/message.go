@@ -89,6 +89,7 @@ type Error struct {
 	Reason string
 }
 
+// Type returns the message's type; likewise for every message below.
 func (Hello) Type() Type        { return TypeHello }
 func (Welcome) Type() Type      { return TypeWelcome }
 func (Batch) Type() Type        { return TypeBatch }
