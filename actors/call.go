@@ -33,3 +33,13 @@ func recv[R any](ctx context.Context, reply <-chan R, done <-chan struct{}) (R, 
 		}
 	}
 }
+
+// call sends req to an actor and waits for its reply on reply, which req
+// carries: the whole of a synchronous request.
+func call[Q, R any](ctx context.Context, reqc chan<- Q, req Q, reply <-chan R, done <-chan struct{}) (R, error) {
+	if err := send(ctx, reqc, req, done); err != nil {
+		var zero R
+		return zero, err
+	}
+	return recv(ctx, reply, done)
+}

@@ -167,10 +167,7 @@ func (c *Coordinator) release(rep winnersRep) {
 // Done records that agency has reported done. Reporting again is a no-op.
 func (c *Coordinator) Done(ctx context.Context, agency int) error {
 	req := reportReq{agency, make(chan error, 1)}
-	if err := send(ctx, c.reportc, req, c.done); err != nil {
-		return err
-	}
-	err, rerr := recv(ctx, req.reply, c.done)
+	err, rerr := call(ctx, c.reportc, req, req.reply, c.done)
 	if rerr != nil {
 		return rerr
 	}
@@ -183,11 +180,7 @@ func (c *Coordinator) Done(ctx context.Context, agency int) error {
 // the draw failed it returns that error, also once Run has returned.
 func (c *Coordinator) Winners(ctx context.Context, agency int) ([]string, error) {
 	req := winnersReq{agency, ctx.Done(), make(chan winnersRep, 1)}
-	err := send(ctx, c.winnersc, req, c.done)
-	var rep winnersRep
-	if err == nil {
-		rep, err = recv(ctx, req.reply, c.done)
-	}
+	rep, err := call(ctx, c.winnersc, req, req.reply, c.done)
 	if errors.Is(err, ErrStopped) && c.failed != nil {
 		return nil, c.failed // safe: written before done was closed
 	}

@@ -384,10 +384,7 @@ func (s *Store) write(accepted []pending) error {
 // has finished.
 func (s *Store) Stored(ctx context.Context, agency int) (stored uint64, finished bool, err error) {
 	req := storedReq{agency, make(chan storedRep, 1)}
-	if err := send(ctx, s.storedc, req, s.done); err != nil {
-		return 0, false, err
-	}
-	rep, err := recv(ctx, req.reply, s.done)
+	rep, err := call(ctx, s.storedc, req, req.reply, s.done)
 	if err != nil {
 		return 0, false, err
 	}
@@ -407,10 +404,7 @@ func (s *Store) stat(agency int) storedRep {
 // agency fail with ErrFinished.
 func (s *Store) Finish(ctx context.Context, agency int, total uint64) error {
 	req := finishReq{agency, total, make(chan error, 1)}
-	if err := send(ctx, s.finishc, req, s.done); err != nil {
-		return err
-	}
-	err, rerr := recv(ctx, req.reply, s.done)
+	err, rerr := call(ctx, s.finishc, req, req.reply, s.done)
 	if rerr != nil {
 		return rerr
 	}
@@ -434,10 +428,7 @@ func (s *Store) finish(agency int, total uint64) error {
 // later calls return the same result. The map is the caller's.
 func (s *Store) Draw(ctx context.Context) (map[int][]string, error) {
 	req := drawReq{make(chan drawRep, 1)}
-	if err := send(ctx, s.drawc, req, s.done); err != nil {
-		return nil, err
-	}
-	rep, err := recv(ctx, req.reply, s.done)
+	rep, err := call(ctx, s.drawc, req, req.reply, s.done)
 	if err != nil {
 		return nil, err
 	}
