@@ -9,7 +9,7 @@ ENV SERVER_STORE_PATH=/data/bets.csv
 USER 65534:65534
 EXPOSE 12345
 # A ping over the protocol, by the binary itself.
-HEALTHCHECK --interval=2s --timeout=3s --start-period=1s --retries=15 \
+HEALTHCHECK --interval=1s --timeout=3s --retries=30 \
   CMD ["/server", "ping", "-config", "/config/server.yaml"]
 ENTRYPOINT ["/server"]
 CMD ["-config", "/config/server.yaml"]

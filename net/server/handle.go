@@ -105,10 +105,12 @@ func (cn *conn) done(ctx context.Context, d wire.Done) error {
 	if err != nil {
 		return actorFailed(err)
 	}
+	// Logged before the coordinator hears of it: the last done starts the
+	// draw, whose sorteo line follows.
+	cn.log.Info("done", "result", "success", "agency", cn.agency, "total", d.Total)
 	if err := cn.srv.cfg.Coordinator.Done(ctx, cn.agency); err != nil {
 		return actorFailed(err)
 	}
-	cn.log.Info("done", "result", "success", "agency", cn.agency, "total", d.Total)
 	return cn.write(wire.DoneAck{})
 }
 
