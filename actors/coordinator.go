@@ -17,6 +17,10 @@ type Drawer interface {
 type CoordinatorConfig struct {
 	Agencies int    // N; agencies are 1..N
 	Drawer   Drawer // required
+	// Finished lists the agencies already done at the start, as the
+	// store recovered them (Store.Recovered): they count as reported, and
+	// if they are all N, Run starts the draw at once.
+	Finished []int
 	// OnDraw, if set, is called once from Run right after a successful draw,
 	// before any query is answered. It must not modify winners.
 	OnDraw func(winners map[int][]string)
@@ -72,14 +76,20 @@ func NewCoordinator(cfg CoordinatorConfig) *Coordinator {
 }
 
 // Run serves the coordinator's requests until ctx ends. When the last of the
-// N agencies reports done, Run calls the Drawer once, in a goroutine of its
-// own, with ctx. If the draw fails, Run answers the waiting queries with the
-// error and returns it. When ctx ends, Run answers waiting queries with
-// ErrStopped, waits for a draw in progress (the Drawer must honour ctx) and
-// returns nil. Call Run once.
+// N agencies reports done, or at once if the config's Finished names them
+// all, Run calls the Drawer once, in a goroutine of its own, with ctx. If
+// the draw fails, Run answers the waiting queries with the error and returns
+// it. When ctx ends, Run answers waiting queries with ErrStopped, waits for
+// a draw in progress (the Drawer must honour ctx) and returns nil. Run
+// returns an error at once if Finished names an agency outside 1..N. Call
+// Run once.
 func (c *Coordinator) Run(ctx context.Context) error {
 	defer close(c.done)
-	var results chan drawResult // nil until the draw starts, and once it ends
+	// results is nil until the draw starts, and once it ends.
+	results, err := c.resume(ctx)
+	if err != nil {
+		return err
+	}
 	for {
 		select {
 		case req := <-c.reportc:
@@ -103,6 +113,22 @@ func (c *Coordinator) Run(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// resume records the agencies finished at the start, and starts the draw
+// if they are all N.
+func (c *Coordinator) resume(ctx context.Context) (chan drawResult, error) {
+	for _, a := range c.cfg.Finished {
+		if !c.known(a) {
+			return nil, fmt.Errorf("finished at start: %w", unknown(a))
+		}
+	}
+	for _, a := range c.cfg.Finished {
+		if last, _ := c.report(a); last {
+			return c.startDraw(ctx), nil
+		}
+	}
+	return nil, nil
 }
 
 // report records agency as done and tells whether it was the last one.

@@ -159,6 +159,53 @@ func TestCoordinatorErrors(t *testing.T) {
 	})
 }
 
+// TestCoordinatorStartsWithFinished gives the coordinator the agencies
+// already done at its start, as after a restart.
+func TestCoordinatorStartsWithFinished(t *testing.T) {
+	t.Run("all N", func(t *testing.T) {
+		d := newFakeDrawer(map[int][]string{2: {"21"}}, nil)
+		c, _ := runCoordinator(t, actors.CoordinatorConfig{Agencies: 2, Drawer: d, Finished: []int{2, 1, 2}})
+		mustRecv(t, d.called) // at once: no Done, no query
+		if got := mustWinners(t, c, 2); !reflect.DeepEqual(got, []string{"21"}) {
+			t.Errorf("Winners(2) = %v, want [21]", got)
+		}
+		mustDone(t, c, 1) // again: no second draw
+		if got := mustWinners(t, c, 1); len(got) != 0 {
+			t.Errorf("Winners(1) = %v, want none", got)
+		}
+		if n := d.calls(); n != 0 {
+			t.Errorf("Draw called %d more times, want once in all", n)
+		}
+	})
+	t.Run("some", func(t *testing.T) {
+		d := newFakeDrawer(map[int][]string{1: {"11"}}, nil)
+		c, _ := runCoordinator(t, actors.CoordinatorConfig{Agencies: 2, Drawer: d, Finished: []int{1}})
+		answer := askWinners(testCtx(t), c, 1)
+		mustDone(t, c, 1) // already counted
+		mustBeParked(t, c, 2)
+		mustDone(t, c, 2)
+		if got := mustRecv(t, answer); got.err != nil || !reflect.DeepEqual(got.docs, []string{"11"}) {
+			t.Errorf("parked Winners(1) = %v, %v; want [11], nil", got.docs, got.err)
+		}
+		if n := d.calls(); n != 1 {
+			t.Errorf("Draw called %d times, want 1", n)
+		}
+	})
+	t.Run("ErrUnknownAgency", func(t *testing.T) {
+		d := newFakeDrawer(nil, nil)
+		c := actors.NewCoordinator(actors.CoordinatorConfig{Agencies: 2, Drawer: d, Finished: []int{1, 2, 3}})
+		if err := c.Run(testCtx(t)); !errors.Is(err, actors.ErrUnknownAgency) {
+			t.Fatalf("Run with agency 3 of 2 finished = %v, want ErrUnknownAgency", err)
+		}
+		if _, err := c.Winners(testCtx(t), 1); !errors.Is(err, actors.ErrStopped) {
+			t.Errorf("Winners after Run refused to start: err = %v, want ErrStopped", err)
+		}
+		if n := d.calls(); n != 0 {
+			t.Errorf("Draw called %d times, want 0", n)
+		}
+	})
+}
+
 func TestCoordinatorCallerGivesUp(t *testing.T) {
 	c, _ := runCoordinator(t, actors.CoordinatorConfig{Agencies: 1, Drawer: newFakeDrawer(map[int][]string{1: {"11"}}, nil)})
 	ctx, cancel := context.WithCancel(testCtx(t))

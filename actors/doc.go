@@ -7,10 +7,16 @@
 //
 // Store keeps the bets file durably: it appends each agency's batches once
 // (resent batches are acknowledged, not stored twice), fsyncs queued batches
-// together, and scans the file for the draw. Coordinator waits until every
-// agency has reported done, asks its Drawer (the Store) for the draw exactly
-// once and answers each agency's winners query, parking the queries that
-// arrive before the draw.
+// together, and scans the file for the draw. It records each agency that
+// reports done in a file beside the bets file, fsync'd before Finish
+// returns, so a finished agency stays finished across a restart. Coordinator
+// waits until every agency has reported done, asks its Drawer (the Store)
+// for the draw exactly once and answers each agency's winners query, parking
+// the queries that arrive before the draw.
+//
+// Restart: OpenStore recovers both files (Store.Recovered tells what it
+// found); a Coordinator given the recovered finished agencies draws at once
+// if they are all N, with the same winners, since the bets file is the same.
 //
 // Shutdown: stop the Coordinator before the Store. The Coordinator answers
 // parked queries with ErrStopped and gives up on a draw in progress (its call

@@ -20,4 +20,8 @@ var (
 	ErrIncomplete = errors.New("total does not match stored bets")
 	// ErrSealed means new bets after the draw.
 	ErrSealed = errors.New("bets sealed by the draw")
+	// ErrCorrupt means the store's files cannot be read back as written:
+	// a malformed line in the done file, or an agency done with a total
+	// other than its bets in the bets file.
+	ErrCorrupt = errors.New("store files corrupt")
 )

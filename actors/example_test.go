@@ -47,6 +47,42 @@ func ExampleStore() {
 	// actor stopped
 }
 
+func ExampleStore_Recovered() {
+	dir, _ := os.MkdirTemp("", "loteria")
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "bets.csv")
+	s, _ := actors.OpenStore(actors.StoreConfig{Path: path, Agencies: 2})
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.Run(ctx) }()
+	b := domain.Bet{FirstName: "Ana", LastName: "Lorca", Document: "30904465", Birthdate: "1999-03-17", Number: 1}
+	s.Append(ctx, 1, 0, []domain.Bet{b, b, b})
+	s.Finish(ctx, 1, 3)
+	cancel()
+	<-stopped
+
+	// A restart: the agency is still finished, and its bets still held.
+	s, err := actors.OpenStore(actors.StoreConfig{Path: path, Agencies: 2})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	rec := s.Recovered() // before Run: to start the Coordinator with rec.Finished
+	fmt.Println("bets:", rec.Bets(), "per agency:", rec.Stored, "finished:", rec.Finished)
+	done, _ := os.ReadFile(actors.DonePath(path))
+	fmt.Printf("done file: %q\n", done)
+	ctx, cancel = context.WithCancel(context.Background())
+	go func() { stopped <- s.Run(ctx) }()
+	_, fin, _ := s.Stored(ctx, 1)
+	fmt.Println("agency 1 finished:", fin)
+	cancel()
+	<-stopped
+	// Output:
+	// bets: 3 per agency: [3 0] finished: [1]
+	// done file: "1,3\n"
+	// agency 1 finished: true
+}
+
 func ExampleCoordinator() {
 	draw := map[int][]string{1: {"30904465"}, 3: {"12345678", "23456789"}}
 	c := actors.NewCoordinator(actors.CoordinatorConfig{

@@ -27,3 +27,7 @@ func (s *Store) Enqueue(ctx context.Context, agency int, first uint64, bets []do
 // CloseFile closes the bets file under the store, so that its next write
 // fails. Call it only before Run starts.
 func (s *Store) CloseFile() error { return s.f.Close() }
+
+// CloseDoneFile closes the done file under the store, so that its next
+// write fails. Call it only before Run starts.
+func (s *Store) CloseDoneFile() error { return s.donef.Close() }

@@ -2,7 +2,6 @@ package actors
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -40,13 +39,15 @@ type Store struct {
 	finishc chan finishReq
 	drawc   chan drawReq
 	done    chan struct{}
+	rec     Recovery // written by OpenStore only
 
 	// Owned by Run once it starts.
 	f        *os.File
+	donef    *os.File // the done file: a line agency,total per finished agency
 	buf      *bufio.Writer
 	bw       *domain.BetsWriter
 	stored   []uint64 // bets in the file per agency, at index agency-1
-	finished []bool   // in memory only: persisting it is a later issue
+	finished []bool   // agencies in the done file, at index agency-1
 	sealed   bool
 	winners  map[int][]string // the draw, once run
 	syncs    int              // fsyncs of appended bets, for tests
@@ -96,17 +97,26 @@ type drawRep struct {
 	err     error
 }
 
-// OpenStore opens the bets file, creating it if missing, and recovers the
-// bets it holds: a final row torn by a crash mid-write is cut off, and the
-// rows are counted per agency. A malformed row before the last one, or a row
-// for an agency outside 1..N, is an error. Call Run to serve requests.
+// OpenStore opens the bets file and, beside it, the done file (DonePath),
+// creating them if missing, and recovers what they hold: a final line torn
+// by a crash mid-write is cut off each file, the bets are counted per agency,
+// and the agencies recorded as done are finished again. A malformed line
+// before the last one, an agency outside 1..N, or an agency done with a
+// total other than its bets in the bets file (ErrCorrupt) is an error: the
+// store refuses to start rather than guess. Recovered tells what was found.
+// Call Run to serve requests.
 func OpenStore(cfg StoreConfig) (*Store, error) {
 	if cfg.Agencies < 1 {
 		return nil, fmt.Errorf("agencies must be at least 1, got %d", cfg.Agencies)
 	}
-	f, err := os.OpenFile(cfg.Path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	f, err := openAppend(cfg.Path)
 	if err != nil {
 		return nil, fmt.Errorf("open bets file: %w", err)
+	}
+	donef, err := openAppend(DonePath(cfg.Path))
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open done file: %w", err)
 	}
 	buf := bufio.NewWriterSize(f, writeSize)
 	s := &Store{
@@ -117,24 +127,31 @@ func OpenStore(cfg StoreConfig) (*Store, error) {
 		drawc:    make(chan drawReq),
 		done:     make(chan struct{}),
 		f:        f,
+		donef:    donef,
 		buf:      buf,
 		bw:       domain.NewBetsWriter(buf),
 		stored:   make([]uint64, cfg.Agencies),
 		finished: make([]bool, cfg.Agencies),
 	}
 	if err := s.recover(); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("recover bets file: %w", err)
+		s.closeFiles()
+		return nil, err
 	}
+	// Both files may have just been created: fsync their directory, so
+	// that they survive a crash along with what is fsync'd into them.
 	if err := syncDir(filepath.Dir(cfg.Path)); err != nil {
-		f.Close()
+		s.closeFiles()
 		return nil, err
 	}
 	return s, nil
 }
 
-// syncDir fsyncs a directory, so that a bets file just created in it
-// survives a crash along with the bets fsync'd into it.
+func openAppend(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+}
+
+// syncDir fsyncs a directory, so that files just created in it survive a
+// crash along with what is fsync'd into them.
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
@@ -147,75 +164,27 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// recover cuts a torn final row and counts the stored bets per agency.
-func (s *Store) recover() error {
-	size, err := cutTorn(s.f)
-	if err != nil {
-		return err
-	}
-	r := bufio.NewReaderSize(io.NewSectionReader(s.f, 0, size), readSize)
-	return domain.ReadBets(r, func(b domain.Bet) error {
-		if !s.known(b.Agency) {
-			return fmt.Errorf("%w: %d in the bets file", ErrUnknownAgency, b.Agency)
-		}
-		s.stored[b.Agency-1]++
-		return nil
-	})
-}
-
-// cutTorn truncates f just after its last newline, dropping a final row torn
-// by a crash mid-write, and returns the resulting size.
-func cutTorn(f *os.File) (int64, error) {
-	fi, err := f.Stat()
-	if err != nil {
-		return 0, err
-	}
-	end, err := lastLineEnd(f, fi.Size())
-	if err != nil || end == fi.Size() {
-		return end, err
-	}
-	if err := f.Truncate(end); err != nil {
-		return 0, err
-	}
-	return end, f.Sync()
-}
-
-// lastLineEnd returns the offset just after the last '\n' in the first size
-// bytes of r, or 0 if there is none.
-func lastLineEnd(r io.ReaderAt, size int64) (int64, error) {
-	buf := make([]byte, min(size, readSize))
-	for end := size; end > 0; {
-		start := max(end-int64(len(buf)), 0)
-		chunk := buf[:end-start]
-		if _, err := r.ReadAt(chunk, start); err != nil {
-			return 0, err
-		}
-		if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
-			return start + int64(i) + 1, nil
-		}
-		end = start
-	}
-	return 0, nil
-}
-
 // Run serves the store's requests until ctx ends, then flushes, fsyncs and
-// closes the bets file. It returns early with the error if writing or
-// fsyncing appended bets fails: a store that could not make bets durable
-// must not go on acknowledging them. Once Run returns, every method returns
-// ErrStopped. Call Run once.
+// closes the files. It returns early with the error if writing or fsyncing
+// appended bets or a finished agency fails: a store that could not make its
+// state durable must not go on acknowledging it. Once Run returns, every
+// method returns ErrStopped. Call Run once.
 func (s *Store) Run(ctx context.Context) error {
 	defer close(s.done)
 	for {
 		select {
 		case req := <-s.appendc:
 			if err := s.commit(s.gather(req)); err != nil {
-				s.f.Close()
+				s.closeFiles()
 				return err
 			}
 		case req := <-s.storedc:
 			req.reply <- s.stat(req.agency)
 		case req := <-s.finishc:
-			req.reply <- s.finish(req.agency, req.total)
+			if err := s.finish(req); err != nil {
+				s.closeFiles()
+				return err
+			}
 		case req := <-s.drawc:
 			w, err := s.draw()
 			req.reply <- drawRep{w, err}
@@ -225,13 +194,27 @@ func (s *Store) Run(ctx context.Context) error {
 	}
 }
 
-// close flushes, fsyncs and closes the bets file.
+// close flushes, fsyncs and closes the bets file, and closes the done file
+// (every line of which is fsync'd already).
 func (s *Store) close() error {
 	err := s.flush()
-	if cerr := s.f.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("close bets file: %w", cerr)
+	if cerr := s.closeFiles(); err == nil {
+		err = cerr
 	}
 	return err
+}
+
+// closeFiles closes both files.
+func (s *Store) closeFiles() error {
+	ferr := s.f.Close()
+	derr := s.donef.Close()
+	switch {
+	case ferr != nil:
+		return fmt.Errorf("close bets file: %w", ferr)
+	case derr != nil:
+		return fmt.Errorf("close done file: %w", derr)
+	}
+	return nil
 }
 
 // flush pushes buffered rows to the bets file and fsyncs it.
@@ -398,10 +381,13 @@ func (s *Store) stat(agency int) storedRep {
 	return storedRep{stored: s.stored[agency-1], finished: s.finished[agency-1]}
 }
 
-// Finish records that agency has sent all its bets, total in all. It fails
-// with ErrIncomplete if total is not the number of agency's bets stored.
-// Finishing again with the same total is fine. After Finish, new bets for
-// agency fail with ErrFinished.
+// Finish records that agency has sent all its bets, total in all, and
+// returns once that is written and fsync'd in the done file, so that the
+// agency stays finished across a restart. It fails with ErrIncomplete if
+// total is not the number of agency's bets stored, or with the write or
+// fsync error that stops the store. Finishing again with the same total is
+// fine and writes nothing. After Finish, new bets for agency fail with
+// ErrFinished.
 func (s *Store) Finish(ctx context.Context, agency int, total uint64) error {
 	req := finishReq{agency, total, make(chan error, 1)}
 	err, rerr := call(ctx, s.finishc, req, req.reply, s.done)
@@ -411,14 +397,37 @@ func (s *Store) Finish(ctx context.Context, agency int, total uint64) error {
 	return err
 }
 
-func (s *Store) finish(agency int, total uint64) error {
-	if !s.known(agency) {
-		return unknown(agency)
+// finish answers req, recording the agency in the done file the first
+// time. It returns the error of a failed write or fsync, which stops the
+// store.
+func (s *Store) finish(req finishReq) error {
+	a := req.agency
+	switch {
+	case !s.known(a):
+		req.reply <- unknown(a)
+	case s.stored[a-1] != req.total:
+		req.reply <- fmt.Errorf("%w: stored %d, reported %d", ErrIncomplete, s.stored[a-1], req.total)
+	case s.finished[a-1]:
+		req.reply <- nil
+	default:
+		err := s.writeDone(a, req.total)
+		if err == nil {
+			s.finished[a-1] = true
+		}
+		req.reply <- err
+		return err
 	}
-	if have := s.stored[agency-1]; total != have {
-		return fmt.Errorf("%w: stored %d, reported %d", ErrIncomplete, have, total)
+	return nil
+}
+
+// writeDone appends agency's line to the done file and fsyncs it.
+func (s *Store) writeDone(agency int, total uint64) error {
+	if _, err := s.donef.Write(doneLine(agency, total)); err != nil {
+		return fmt.Errorf("write done file: %w", err)
 	}
-	s.finished[agency-1] = true
+	if err := s.donef.Sync(); err != nil {
+		return fmt.Errorf("sync done file: %w", err)
+	}
 	return nil
 }
 

@@ -199,6 +199,9 @@ func TestStoreCutsTornRowOnOpen(t *testing.T) {
 			mustWriteFile(t, path, valid+torn)
 
 			s := mustOpen(t, path, 2)
+			if rec := s.Recovered(); rec.TornBets != int64(len(torn)) || rec.Bets() != 2 {
+				t.Errorf("Recovered = %+v, want %d torn bytes and 2 bets", rec, len(torn))
+			}
 			start(t, s)
 			mustHaveStored(t, s, 1, 2, false)
 			mustHaveStored(t, s, 2, 0, false)

@@ -69,10 +69,13 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		ln.Close()
 		return fmt.Errorf("open store: %w", err)
 	}
+	rec := st.Recovered()
+	logline.Success(log, "recover", recoverAttrs(rec)...)
 	logline.Success(log, "listen", "address", ln.Addr().String())
 	coord := actors.NewCoordinator(actors.CoordinatorConfig{
 		Agencies: cfg.Agencies,
 		Drawer:   st,
+		Finished: rec.Finished, // all N: the draw runs again at once
 		OnDraw:   func(w map[int][]string) { logline.Success(log, "sorteo", "ganadores", countWinners(w)) },
 	})
 	srv := server.New(server.Config{
@@ -130,6 +133,17 @@ func start(g *errgroup.Group, name string, ctx context.Context, run func(context
 func (r *running) wait() error {
 	<-r.done
 	return r.err
+}
+
+// recoverAttrs describes what the store recovered at start: bets, finished
+// agencies and the bytes of torn tails cut, per file when there were any.
+func recoverAttrs(r actors.Recovery) []any {
+	torn := r.TornBets + r.TornDone
+	args := []any{"bets", r.Bets(), "finished", len(r.Finished), "torn_bytes", torn}
+	if torn > 0 {
+		args = append(args, "torn_bets", r.TornBets, "torn_done", r.TornDone)
+	}
+	return args
 }
 
 func countWinners(w map[int][]string) int {

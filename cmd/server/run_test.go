@@ -7,11 +7,16 @@ import (
 	"io"
 	"iter"
 	"net"
+	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tp0/loteria/domain"
 	"github.com/tp0/loteria/net/client"
 	"github.com/tp0/loteria/net/wire"
 )
@@ -20,7 +25,24 @@ import (
 // address it listens on, a channel of every log line, and run's result.
 func startRun(t *testing.T, env []string) (ctx context.Context, cancel func(), addr string, lines <-chan string, errc <-chan error) {
 	t.Helper()
-	ctx, cancel = context.WithCancel(context.Background())
+	p := launch(t, env)
+	return p.ctx, p.stop, p.addr, p.lines, p.errc
+}
+
+// proc is a server run in-process by launch.
+type proc struct {
+	ctx   context.Context // run's
+	stop  func()          // cancels ctx: run shuts down
+	addr  string          // where it listens
+	head  []string        // the lines logged before the listen line
+	lines <-chan string   // every later line, closed when run returns
+	errc  <-chan error    // run's result
+}
+
+// launch runs the server in-process and returns once it listens.
+func launch(t *testing.T, env []string) *proc {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	pr, pw := io.Pipe()
 	ec := make(chan error, 1)
@@ -37,6 +59,7 @@ func startRun(t *testing.T, env []string) (ctx context.Context, cancel func(), a
 			lc <- sc.Text()
 		}
 	}()
+	var head []string
 	timeout := time.After(10 * time.Second)
 	for {
 		select {
@@ -45,8 +68,9 @@ func startRun(t *testing.T, env []string) (ctx context.Context, cancel func(), a
 				t.Fatalf("server stopped before listening: %v", <-ec)
 			}
 			if _, a, found := strings.Cut(l, "action: listen | result: success | address: "); found {
-				return ctx, cancel, a, lc, ec
+				return &proc{ctx, cancel, a, head, lc, ec}
 			}
+			head = append(head, l)
 		case <-timeout:
 			t.Fatal("server did not listen within 10s")
 		}
@@ -94,6 +118,175 @@ func TestRunShutsDownInOrder(t *testing.T) {
 	if got := strings.Join(actions, ","); got != want {
 		t.Fatalf("shutdown logged %s, want %s", got, want)
 	}
+}
+
+// TestRunRecoversAFinishedLottery runs a lottery of two agencies to its
+// draw, stops the server and starts it again on the same store path, once
+// as it was left and once with half a row appended to the bets file, as a
+// crash mid-write leaves it. The recover line counts what was found; a new
+// connection's Welcome says finished, with every bet stored; the winners
+// query is answered with the same documents though no agency says done
+// again; and the bets file holds exactly the bets acknowledged.
+func TestRunRecoversAFinishedLottery(t *testing.T) {
+	win := domain.WinningNumber
+	sent := map[uint32][]domain.Bet{
+		1: {testBet(1, "11", win), testBet(1, "12", 1), testBet(1, "13", win)},
+		2: {testBet(2, "21", 9), testBet(2, "22", win)},
+	}
+	want := map[uint32][]string{1: {"11", "13"}, 2: {"22"}}
+	for name, torn := range map[string]string{"stopped": "", "torn bets tail": "1,Ana,Gó"} {
+		t.Run(name, func(t *testing.T) {
+			store := filepath.Join(t.TempDir(), "bets.csv")
+			env := []string{"SERVER_IP=127.0.0.1", "SERVER_PORT=0", "SERVER_AGENCIES=2", "SERVER_STORE_PATH=" + store}
+			p := launch(t, env)
+			mustRecoverLine(t, p.head, "bets: 0 | finished: 0 | torn_bytes: 0")
+			if got := playLottery(t, p.addr, sent); !reflect.DeepEqual(got, want) {
+				t.Fatalf("winners = %v, want %v", got, want)
+			}
+			mustStopRun(t, p)
+			mustAppendFile(t, store, torn)
+
+			p = launch(t, env)
+			line := "bets: 5 | finished: 2 | torn_bytes: " + strconv.Itoa(len(torn))
+			if torn != "" {
+				line += " | torn_bets: " + strconv.Itoa(len(torn)) + " | torn_done: 0"
+			}
+			mustRecoverLine(t, p.head, line)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			for a, bets := range sent {
+				c := mustDialRun(t, ctx, p.addr)
+				w, err := c.Hello(ctx, a, "")
+				if err != nil || w != (wire.Welcome{Stored: uint64(len(bets)), Finished: true}) {
+					t.Fatalf("agency %d: welcome after the restart = %+v, %v; want stored %d, finished", a, w, err, len(bets))
+				}
+				docs, err := c.Winners(ctx, 5*time.Second)
+				if err != nil || !slices.Equal(docs, want[a]) {
+					t.Errorf("agency %d: winners after the restart = %v, %v; want %v", a, docs, err, want[a])
+				}
+			}
+			var sorteos int
+			for _, l := range mustStopRun(t, p) {
+				if strings.Contains(l, "action: done ") {
+					t.Errorf("an agency reported done after the restart: %s", l)
+				}
+				if strings.Contains(l, "action: sorteo | result: success") {
+					sorteos++
+				}
+			}
+			if sorteos != 1 {
+				t.Errorf("the restart logged %d sorteo lines, want 1", sorteos)
+			}
+			if got, wantRows := mustReadBets(t, store), append(slices.Clone(sent[1]), sent[2]...); !reflect.DeepEqual(got, wantRows) {
+				t.Errorf("bets file holds\n%+v\nwant\n%+v", got, wantRows)
+			}
+		})
+	}
+}
+
+// playLottery sends every agency's bets in one batch and reports it done,
+// agency 1 first, then asks each agency's winners.
+func playLottery(t *testing.T, addr string, sent map[uint32][]domain.Bet) map[uint32][]string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conns := make(map[uint32]*client.Conn)
+	for a := uint32(1); a <= uint32(len(sent)); a++ {
+		c := mustDialRun(t, ctx, addr)
+		if _, err := c.Hello(ctx, a, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Send(ctx, wire.Batch{First: 0, Bets: sent[a]}); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Done(ctx, uint64(len(sent[a]))); err != nil {
+			t.Fatal(err)
+		}
+		conns[a] = c
+	}
+	got := make(map[uint32][]string)
+	for a, c := range conns {
+		docs, err := c.Winners(ctx, 5*time.Second)
+		if err != nil {
+			t.Fatalf("agency %d winners: %v", a, err)
+		}
+		got[a] = docs
+		c.Close()
+	}
+	return got
+}
+
+// mustRecoverLine checks the one recover line among lines.
+func mustRecoverLine(t *testing.T, lines []string, want string) {
+	t.Helper()
+	const prefix = "action: recover | result: success | "
+	var got []string
+	for _, l := range lines {
+		if _, rest, ok := strings.Cut(l, prefix); ok {
+			got = append(got, rest)
+		}
+	}
+	if len(got) != 1 || got[0] != want {
+		t.Fatalf("recover lines %q, want one ending %q", got, want)
+	}
+}
+
+// mustStopRun stops the server and returns the lines it logged since it
+// listened, failing if run failed.
+func mustStopRun(t *testing.T, p *proc) []string {
+	t.Helper()
+	p.stop()
+	var lines []string
+	for l := range bounded(t, p.lines) {
+		lines = append(lines, l)
+	}
+	if err := receive(t, p.errc); err != nil {
+		t.Fatalf("run = %v, want nil after a shutdown", err)
+	}
+	return lines
+}
+
+func mustDialRun(t *testing.T, ctx context.Context, addr string) *client.Conn {
+	t.Helper()
+	c, err := client.Dial(ctx, addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func testBet(agency int, doc string, number int) domain.Bet {
+	return domain.Bet{Agency: agency, FirstName: "Ana", LastName: "Lorca", Document: doc, Birthdate: "1999-03-17", Number: number}
+}
+
+func mustAppendFile(t *testing.T, path, s string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustReadBets(t *testing.T, path string) []domain.Bet {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var bets []domain.Bet
+	if err := domain.ReadBets(f, func(b domain.Bet) error {
+		bets = append(bets, b)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return bets
 }
 
 func TestRunRefusesBadConfig(t *testing.T) {
