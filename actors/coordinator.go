@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Drawer runs the draw: it returns the documents of the winning bets by
@@ -22,8 +23,9 @@ type CoordinatorConfig struct {
 	// if they are all N, Run starts the draw at once.
 	Finished []int
 	// OnDraw, if set, is called once from Run right after a successful draw,
-	// before any query is answered. It must not modify winners.
-	OnDraw func(winners map[int][]string)
+	// before any query is answered, with how long the draw took. It must
+	// not modify winners.
+	OnDraw func(winners map[int][]string, took time.Duration)
 }
 
 // Coordinator is the actor that runs the draw once all N agencies have
@@ -61,6 +63,7 @@ type winnersRep struct {
 
 type drawResult struct {
 	winners map[int][]string
+	took    time.Duration
 	err     error
 }
 
@@ -149,8 +152,9 @@ func (c *Coordinator) report(agency int) (last bool, err error) {
 func (c *Coordinator) startDraw(ctx context.Context) chan drawResult {
 	results := make(chan drawResult, 1)
 	go func() {
+		began := time.Now()
 		w, err := c.cfg.Drawer.Draw(ctx)
-		results <- drawResult{w, err}
+		results <- drawResult{w, time.Since(began), err}
 	}()
 	return results
 }
@@ -173,7 +177,7 @@ func (c *Coordinator) drawn(ctx context.Context, res drawResult) error {
 		c.winners = map[int][]string{}
 	}
 	if c.cfg.OnDraw != nil {
-		c.cfg.OnDraw(c.winners)
+		c.cfg.OnDraw(c.winners, res.took)
 	}
 	for _, req := range c.parked {
 		req.reply <- c.answer(req.agency)

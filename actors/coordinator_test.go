@@ -55,7 +55,7 @@ func TestCoordinatorDrawsOnce(t *testing.T) {
 	c, stop := runCoordinator(t, actors.CoordinatorConfig{
 		Agencies: agencies,
 		Drawer:   d,
-		OnDraw:   func(w map[int][]string) { draws = append(draws, w) },
+		OnDraw:   func(w map[int][]string, _ time.Duration) { draws = append(draws, w) },
 	})
 	ctx := testCtx(t)
 	errc := make(chan error, callers)
@@ -91,7 +91,7 @@ func TestCoordinatorCallsOnDrawBeforeAnswering(t *testing.T) {
 	c, _ := runCoordinator(t, actors.CoordinatorConfig{
 		Agencies: 2,
 		Drawer:   newFakeDrawer(want, nil),
-		OnDraw:   func(w map[int][]string) { ondraw <- w },
+		OnDraw:   func(w map[int][]string, _ time.Duration) { ondraw <- w },
 	})
 	answer := askWinners(testCtx(t), c, 1)
 	mustDone(t, c, 1)

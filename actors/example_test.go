@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/tp0/loteria/actors"
 	"github.com/tp0/loteria/domain"
@@ -88,7 +89,7 @@ func ExampleCoordinator() {
 	c := actors.NewCoordinator(actors.CoordinatorConfig{
 		Agencies: 3,
 		Drawer:   drawer(draw), // usually the *Store
-		OnDraw:   func(w map[int][]string) { fmt.Println("draw done") },
+		OnDraw:   func(w map[int][]string, _ time.Duration) { fmt.Println("draw done") },
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan error, 1)

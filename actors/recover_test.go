@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tp0/loteria/actors"
 	"github.com/tp0/loteria/domain"
@@ -182,7 +183,7 @@ func TestFinishedLotteryDrawsAgainOnRestart(t *testing.T) {
 	drawn := make(chan map[int][]string, 1)
 	c, _ = runCoordinator(t, actors.CoordinatorConfig{
 		Agencies: 2, Drawer: s, Finished: fin,
-		OnDraw: func(w map[int][]string) { drawn <- w },
+		OnDraw: func(w map[int][]string, _ time.Duration) { drawn <- w },
 	})
 	if got := mustRecv(t, drawn); !reflect.DeepEqual(got, want) {
 		t.Errorf("draw after the restart = %v, want %v", got, want)

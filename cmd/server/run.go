@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strconv"
 	"syscall"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -76,7 +77,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Agencies: cfg.Agencies,
 		Drawer:   st,
 		Finished: rec.Finished, // all N: the draw runs again at once
-		OnDraw:   func(w map[int][]string) { logline.Success(log, "sorteo", "ganadores", countWinners(w)) },
+		OnDraw: func(w map[int][]string, took time.Duration) {
+			logline.Success(log, "sorteo", "ganadores", countWinners(w), "duration", took)
+		},
 	})
 	srv := server.New(server.Config{
 		Agencies:     cfg.Agencies,
