@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // An agency file lists one agency's bets, one CSV row per bet:
@@ -31,6 +32,7 @@ func (e *RowError) Unwrap() error { return e.Err }
 type AgencyReader struct {
 	agency int
 	cr     *csv.Reader
+	now    time.Time // birthdates are checked against the day the reader was made
 }
 
 // NewAgencyReader returns a reader of agency's bets from r.
@@ -42,7 +44,7 @@ func NewAgencyReader(r io.Reader, agency int) *AgencyReader {
 	cr := csv.NewReader(br)
 	cr.FieldsPerRecord = agencyFileFields
 	cr.ReuseRecord = true
-	return &AgencyReader{agency: agency, cr: cr}
+	return &AgencyReader{agency: agency, cr: cr, now: time.Now()}
 }
 
 // Next returns the next valid bet and its line number. A row that is not a
@@ -73,7 +75,7 @@ func (ar *AgencyReader) Next() (Bet, int, error) {
 		Birthdate: rec[3],
 		Number:    n,
 	}
-	if err := b.Validate(); err != nil {
+	if err := b.ValidateOn(ar.now); err != nil {
 		return Bet{}, line, &RowError{Line: line, Err: err}
 	}
 	return b, line, nil

@@ -49,6 +49,13 @@ func TestValidateRejects(t *testing.T) {
 		{"February 30", func(b *domain.Bet) { b.Birthdate = "2001-02-30" }, domain.FieldBirthdate},
 		{"not a leap year", func(b *domain.Bet) { b.Birthdate = "1999-02-29" }, domain.FieldBirthdate},
 		{"other layout", func(b *domain.Bet) { b.Birthdate = "17/03/1999" }, domain.FieldBirthdate},
+		{"month 13", func(b *domain.Bet) { b.Birthdate = "1999-13-01" }, domain.FieldBirthdate},
+		{"month 0", func(b *domain.Bet) { b.Birthdate = "1999-00-10" }, domain.FieldBirthdate},
+		{"day 0", func(b *domain.Bet) { b.Birthdate = "1999-01-00" }, domain.FieldBirthdate},
+		{"April 31", func(b *domain.Bet) { b.Birthdate = "1999-04-31" }, domain.FieldBirthdate},
+		{"1900 not leap", func(b *domain.Bet) { b.Birthdate = "1900-02-29" }, domain.FieldBirthdate},
+		{"sign in year", func(b *domain.Bet) { b.Birthdate = "+999-01-01" }, domain.FieldBirthdate},
+		{"spaces", func(b *domain.Bet) { b.Birthdate = "1999-1-  1" }, domain.FieldBirthdate},
 		{"future date", func(b *domain.Bet) { b.Birthdate = tomorrow }, domain.FieldBirthdate},
 		{"negative number", func(b *domain.Bet) { b.Number = -1 }, domain.FieldNumber},
 		{"number too big", func(b *domain.Bet) { b.Number = 10000 }, domain.FieldNumber},
@@ -95,5 +102,21 @@ func TestWins(t *testing.T) {
 	b.Number = domain.WinningNumber - 1
 	if b.Wins() {
 		t.Errorf("a bet on %d wins", b.Number)
+	}
+}
+
+// TestBirthdateAgreesWithTimePackage checks the hand-written date rule
+// against time.Parse over every day of four centuries and some non-dates.
+func TestBirthdateAgreesWithTimePackage(t *testing.T) {
+	b := validBet()
+	for d := time.Date(1800, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() < 2200; d = d.AddDate(0, 0, 1) {
+		for _, s := range []string{d.Format(domain.DateLayout), d.Format("2006-01-") + "32", d.Format("2006-") + "00-15"} {
+			b.Birthdate = s
+			parsed, perr := time.Parse(domain.DateLayout, s)
+			want := perr == nil && !parsed.After(time.Now())
+			if got := b.Validate() == nil; got != want {
+				t.Fatalf("Validate(%s) valid = %v, time package says %v", s, got, want)
+			}
+		}
 	}
 }
