@@ -28,9 +28,10 @@ type Config struct {
 	DataPath       string        `koanf:"data.path"` // default .data/agency-{ID}.csv
 	LogLevel       string        `koanf:"log.level"`
 	Timeout        time.Duration `koanf:"server.timeout"` // each read or write on the socket
-	RetryDeadline  time.Duration `koanf:"retry.deadline"` // when to give up connecting
+	RetryDeadline  time.Duration `koanf:"retry.deadline"` // give up after this long without progress
 	WinnersTimeout time.Duration `koanf:"winners.timeout"`
-	Bet            *SingleBet    `koanf:"-"` // from betEnv only; nil unless set
+	Secret         string        `koanf:"secret"` // sent in the hello; never logged
+	Bet            *SingleBet    `koanf:"-"`      // from betEnv only; nil unless set
 }
 
 // SingleBet is the one bet an agency can be given in its environment, sent
@@ -54,6 +55,7 @@ var envKeys = map[string]string{
 	"CLI_TIMEOUT":         "server.timeout",
 	"CLI_RETRY_DEADLINE":  "retry.deadline",
 	"CLI_WINNERS_TIMEOUT": "winners.timeout",
+	"CLI_SECRET":          "secret",
 }
 
 // betEnv lists the variables of the single bet, in SingleBet's order, with
@@ -186,7 +188,8 @@ func (b SingleBet) validate(id int) error {
 }
 
 // logAttrs returns every setting as key/value pairs for the config line.
-// Of the single bet it says only that there is one.
+// Of the secret it says only whether there is one (auth), never its value;
+// of the single bet, only that there is one.
 func (c Config) logAttrs() []any {
 	attrs := []any{
 		"client_id", c.ID,
@@ -197,6 +200,7 @@ func (c Config) logAttrs() []any {
 		"timeout", c.Timeout,
 		"retry_deadline", c.RetryDeadline,
 		"winners_timeout", c.WinnersTimeout,
+		"auth", c.Secret != "",
 	}
 	if c.Bet != nil {
 		attrs = append(attrs, "single_bet", true)

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +59,7 @@ retry:
   deadline: 1m
 winners:
   timeout: 30m
+secret: from-file
 `
 
 func TestConfigFileAndEnv(t *testing.T) {
@@ -64,6 +67,7 @@ func TestConfigFileAndEnv(t *testing.T) {
 	fromFile := Config{
 		ID: 2, ServerAddress: "server:12345", BatchMaxAmount: 64, DataPath: "/data/bets.csv", LogLevel: "DEBUG",
 		Timeout: 5 * time.Second, RetryDeadline: time.Minute, WinnersTimeout: 30 * time.Minute,
+		Secret: "from-file",
 	}
 	if got := mustLoad(t, []string{"-config", path}, nil); !reflect.DeepEqual(got, fromFile) {
 		t.Errorf("file:\n got %+v\nwant %+v", got, fromFile)
@@ -71,10 +75,12 @@ func TestConfigFileAndEnv(t *testing.T) {
 	environ := []string{
 		"CLI_ID=7", "CLI_SERVER_ADDRESS=[::1]:9000", "CLI_BATCH_MAXAMOUNT=10000", "CLI_DATA_PATH=x.csv",
 		"CLI_LOG_LEVEL=error", "CLI_TIMEOUT=1s", "CLI_RETRY_DEADLINE=2s", "CLI_WINNERS_TIMEOUT=3s",
+		"CLI_SECRET=from-env",
 	}
 	fromEnv := Config{
 		ID: 7, ServerAddress: "[::1]:9000", BatchMaxAmount: 10000, DataPath: "x.csv", LogLevel: "error",
 		Timeout: time.Second, RetryDeadline: 2 * time.Second, WinnersTimeout: 3 * time.Second,
+		Secret: "from-env",
 	}
 	if got := mustLoad(t, []string{"-config", path}, environ); !reflect.DeepEqual(got, fromEnv) {
 		t.Errorf("env over file:\n got %+v\nwant %+v", got, fromEnv)
@@ -183,12 +189,34 @@ func TestConfigLogAttrs(t *testing.T) {
 	for i := 0; i < len(attrs); i += 2 {
 		keys = append(keys, attrs[i].(string))
 	}
-	want := []string{"client_id", "server_address", "batch_max_amount", "data_path", "log_level", "timeout", "retry_deadline", "winners_timeout"}
+	want := []string{"client_id", "server_address", "batch_max_amount", "data_path", "log_level", "timeout", "retry_deadline", "winners_timeout", "auth"}
 	if !reflect.DeepEqual(keys, want) {
 		t.Errorf("keys %q, want %q", keys, want)
 	}
 	if len(envKeys) != len(want) {
 		t.Errorf("%d environment variables for %d settings", len(envKeys), len(want))
+	}
+}
+
+func TestConfigSecret(t *testing.T) {
+	const secret = "s3cr3t-value"
+	for _, tt := range []struct {
+		environ []string
+		auth    bool
+	}{
+		{[]string{"CLI_ID=1"}, false},
+		{[]string{"CLI_ID=1", "CLI_SECRET="}, false},
+		{[]string{"CLI_ID=1", "CLI_SECRET=" + secret}, true},
+	} {
+		c := mustLoad(t, nil, tt.environ)
+		attrs := c.logAttrs()
+		i := slices.Index(attrs, any("auth"))
+		if i < 0 || attrs[i+1] != tt.auth {
+			t.Errorf("%q: logAttrs = %v, want auth %v", tt.environ, attrs, tt.auth)
+		}
+		if got := fmt.Sprint(attrs...); strings.Contains(got, secret) {
+			t.Errorf("logAttrs show the secret: %s", got)
+		}
 	}
 }
 

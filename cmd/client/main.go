@@ -1,7 +1,9 @@
 // Command client is a lottery agency. It streams its bets file to the
 // server in batches, reports it is done, waits for the draw and logs how
-// many of its bets won. With "ping" as its first argument it only checks
-// that the server answers, for a container healthcheck.
+// many of its bets won. When the connection is lost it reconnects and
+// resumes where the server says, so each bet is stored once. With "ping" as
+// its first argument it only checks that the server answers, for a
+// container healthcheck.
 package main
 
 import (

@@ -371,15 +371,57 @@ func TestRunReject(t *testing.T) {
 	}
 }
 
-func TestRunRefused(t *testing.T) {
-	s := &fakeServer{refuse: &wire.Error{Code: wire.CodeUnauthorized, Reason: "bad secret"}}
-	out, err := runAgency(t, nil, testEnv(s.start(t), writeBets(t, makeBets(3, "Ana"))))
-	if err == nil {
-		t.Fatalf("run: no error\noutput:\n%s", out)
+// TestRunFatal: an error that reconnecting cannot cure ends the run at
+// once, after one try, with one fail line for the stage it hit.
+func TestRunFatal(t *testing.T) {
+	hello, batch1, done1 := at{wire.TypeHello, 1}, at{wire.TypeBatch, 1}, at{wire.TypeDone, 1}
+	refuse := func(c wire.Code) wire.Message { return wire.Error{Code: c, Reason: "no way"} }
+	tests := []struct {
+		name   string
+		at     at
+		send   wire.Message
+		action string
+		want   string // the fail line
+	}{
+		{"Unauthorized", hello, wire.Error{Code: wire.CodeUnauthorized, Reason: "bad secret"},
+			"connect", "action: connect | result: fail | code: unauthorized | error: bad secret"},
+		{"UnknownAgency", hello, refuse(wire.CodeUnknownAgency),
+			"connect", "action: connect | result: fail | code: unknown_agency | error: no way"},
+		{"UnsupportedVersion", hello, refuse(wire.CodeUnsupportedVersion),
+			"connect", "action: connect | result: fail | code: unsupported_version | error: no way"},
+		{"WrongReply", hello, wire.Pong{},
+			"connect", "action: connect | result: fail | error: hello: unexpected reply: got pong, want welcome"},
+		{"Malformed", batch1, refuse(wire.CodeMalformed),
+			"apuesta_enviada", "action: apuesta_enviada | result: fail | code: malformed | error: no way"},
+		{"OutOfOrder", batch1, wire.Reject{Code: wire.CodeOutOfOrder, Reason: "gap"},
+			"apuesta_enviada", "action: apuesta_enviada | result: fail | code: out_of_order | error: gap"},
+		{"Closed", batch1, wire.Reject{Code: wire.CodeClosed, Reason: "drawn"},
+			"apuesta_enviada", "action: apuesta_enviada | result: fail | code: closed | error: drawn"},
+		{"Unexpected", done1, refuse(wire.CodeUnexpected),
+			"done", "action: done | result: fail | code: unexpected | error: no way"},
+		{"Incomplete", done1, wire.Reject{Code: wire.CodeIncomplete, Reason: "hold 2 of 3"},
+			"done", "action: done | result: fail | code: incomplete | error: hold 2 of 3"},
+		{"WinnersMalformed", at{wire.TypeWinnersQuery, 1}, refuse(wire.CodeMalformed),
+			"consulta_ganadores", "action: consulta_ganadores | result: fail | code: malformed | error: no way"},
 	}
-	wantLine(t, out, "connect", "action: connect | result: fail | error: hello: server error unauthorized: bad secret")
-	if n := s.helloCount(); n != 1 {
-		t.Errorf("%d hellos, want 1: a refusal is not retried", n)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &fakeServer{faults: map[at]fault{tt.at: {send: tt.send}}}
+			out, err := runAgency(t, nil, testEnv(s.start(t), writeBets(t, makeBets(3, "Ana"))))
+			if err == nil {
+				t.Fatalf("run: no error\noutput:\n%s", out)
+			}
+			wantLine(t, out, tt.action, tt.want)
+			if n := s.count(tt.at.t); n != 1 {
+				t.Errorf("server got %d %s, want 1: not retried", n, tt.at.t)
+			}
+			if n := s.count(wire.TypeHello); n != 1 {
+				t.Errorf("%d hellos, want 1", n)
+			}
+			if ex := lines(out, "exit"); len(ex) != 1 || !strings.HasPrefix(ex[0], "action: exit | result: fail | error: ") {
+				t.Errorf("exit lines %q, want one fail", ex)
+			}
+		})
 	}
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"slices"
 	"strings"
@@ -20,73 +21,108 @@ type batch struct {
 	frame int // bytes on the wire, header included
 }
 
-// fakeServer speaks the protocol on 127.0.0.1:0 and records what agencies
-// send. Set the fields above mu before start.
+// at names the n-th message of type t the fake server receives, counted
+// from 1 over all connections.
+type at struct {
+	t wire.Type
+	n int
+}
+
+// fault is what the fake server does with a message instead of answering
+// it. It then closes the connection, unless hang.
+type fault struct {
+	keep  bool         // first apply the message: store the batch, record the done
+	stale bool         // and answer the next hello as if the batch were not stored yet
+	send  wire.Message // write this (an Error frame, say) before closing
+	hang  bool         // say nothing, and wait for the agency to hang up
+	kill  bool         // close the listener and every connection: the server is gone
+}
+
+// fakeServer speaks the protocol on 127.0.0.1:0 for one agency and records
+// what it sends. Like the real server it stores each position once, keeps
+// its state across connections and tells each hello where to resume. Set
+// the fields above mu before start.
 type fakeServer struct {
-	welcome wire.Welcome
+	welcome wire.Welcome // the state at start, as an earlier run left it
 	winners []string
 	reject  *wire.Reject // answer to every batch, if set
-	refuse  *wire.Error  // answer to every hello, if set
 	undone  *wire.Reject // answer to every done, if set
 	park    bool         // never answer winners queries
-	query   chan struct{}
+	faults  map[at]fault
+	query   chan struct{} // closed at the first winners query
 
-	mu      sync.Mutex
-	batches []batch
-	totals  []uint64
-	pings   int
-	hellos  int
+	mu       sync.Mutex
+	seen     map[wire.Type]int // messages received, by type
+	batches  []batch           // every batch received, resends too
+	rows     []domain.Bet      // bets stored, from position welcome.Stored on
+	stored   uint64            // positions held
+	finished bool              // done recorded
+	lag      uint64            // bets the next welcome must not count (fault.stale)
+	dups     int               // bets received at positions already held
+	totals   []uint64          // the total of every done received
+	secrets  []string          // the secret of every hello
+	pings    int
+	ln       net.Listener
+	conns    []net.Conn
+	closed   bool
 }
 
 // start serves until the test ends and returns the server's address.
 func (s *fakeServer) start(t *testing.T) string {
 	t.Helper()
 	s.query = make(chan struct{})
+	s.seen = make(map[wire.Type]int)
+	s.stored, s.finished = s.welcome.Stored, s.welcome.Finished
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("listen: %v", err)
 	}
-	var (
-		mu     sync.Mutex
-		conns  []net.Conn
-		closed bool
-		wg     sync.WaitGroup
-	)
+	s.ln = ln
+	var wg sync.WaitGroup
 	wg.Go(func() {
 		for {
 			nc, err := ln.Accept()
-			if err != nil {
+			if err != nil || !s.track(nc) {
 				return
 			}
-			mu.Lock()
-			if closed {
-				mu.Unlock()
-				nc.Close()
-				return
-			}
-			conns = append(conns, nc)
-			mu.Unlock()
 			wg.Go(func() { s.serve(t, nc) })
 		}
 	})
 	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		closed = true
-		for _, nc := range conns {
-			nc.Close()
-		}
-		mu.Unlock()
+		s.kill()
 		waitBounded(t, "fake server", wg.Wait)
 	})
 	return ln.Addr().String()
+}
+
+// track records nc, to be closed by kill; false (and nc closed) once the
+// server is killed.
+func (s *fakeServer) track(nc net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		nc.Close()
+		return false
+	}
+	s.conns = append(s.conns, nc)
+	return true
+}
+
+// kill closes the listener and every connection.
+func (s *fakeServer) kill() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	s.ln.Close()
+	for _, nc := range s.conns {
+		nc.Close()
+	}
 }
 
 // serve answers one connection until it ends.
 func (s *fakeServer) serve(t *testing.T, nc net.Conn) {
 	defer nc.Close()
 	buf := make([]byte, wire.MaxPayload)
-	queried := false
 	for {
 		f, err := wire.ReadFrame(nc, buf)
 		if err != nil {
@@ -97,45 +133,13 @@ func (s *fakeServer) serve(t *testing.T, nc net.Conn) {
 			t.Errorf("fake server: %v", err)
 			return
 		}
+		flt, faulty := s.note(m, wire.HeaderSize+len(f.Payload))
 		var reply []wire.Message
-		switch m := m.(type) {
-		case wire.Hello:
-			s.mu.Lock()
-			s.hellos++
-			s.mu.Unlock()
-			if s.refuse != nil {
-				wire.WriteMessage(nc, *s.refuse)
-				return
-			}
-			reply = append(reply, s.welcome)
-		case wire.Batch:
-			reply = append(reply, s.batch(m, wire.HeaderSize+len(f.Payload)))
-		case wire.Done:
-			s.mu.Lock()
-			s.totals = append(s.totals, m.Total)
-			s.mu.Unlock()
-			if s.undone != nil {
-				reply = append(reply, *s.undone)
-			} else {
-				reply = append(reply, wire.DoneAck{})
-			}
-		case wire.WinnersQuery:
-			if !queried {
-				queried = true
-				close(s.query)
-			}
-			if !s.park {
-				for _, w := range wire.SplitWinners(s.winners) {
-					reply = append(reply, w)
-				}
-			}
-		case wire.Ping:
-			s.mu.Lock()
-			s.pings++
-			s.mu.Unlock()
-			reply = append(reply, wire.Pong{Payload: m.Payload})
-		default:
-			t.Errorf("fake server got %s", m.Type())
+		if !faulty || flt.keep {
+			reply = s.answer(t, m, flt.stale)
+		}
+		if faulty {
+			s.inject(nc, flt)
 			return
 		}
 		for _, r := range reply {
@@ -146,17 +150,101 @@ func (s *fakeServer) serve(t *testing.T, nc net.Conn) {
 	}
 }
 
-// batch records b and returns the answer to it.
-func (s *fakeServer) batch(b wire.Batch, frame int) wire.Message {
+// note records what arrived and returns the fault planned for it, if any.
+func (s *fakeServer) note(m wire.Message, frame int) (fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.batches = append(s.batches, batch{first: b.First, bets: b.Bets, frame: frame})
+	s.seen[m.Type()]++
+	switch m := m.(type) {
+	case wire.Hello:
+		s.secrets = append(s.secrets, m.Secret)
+	case wire.Batch:
+		s.batches = append(s.batches, batch{first: m.First, bets: m.Bets, frame: frame})
+	case wire.Done:
+		s.totals = append(s.totals, m.Total)
+	case wire.WinnersQuery:
+		if s.seen[m.Type()] == 1 {
+			close(s.query)
+		}
+	case wire.Ping:
+		s.pings++
+	}
+	f, ok := s.faults[at{m.Type(), s.seen[m.Type()]}]
+	return f, ok
+}
+
+// answer applies m and returns the replies to it. stale: the next welcome
+// does not count the bets of batch m.
+func (s *fakeServer) answer(t *testing.T, m wire.Message, stale bool) []wire.Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch m := m.(type) {
+	case wire.Hello:
+		w := wire.Welcome{Stored: s.stored - s.lag, Finished: s.finished}
+		s.lag = 0
+		return []wire.Message{w}
+	case wire.Batch:
+		reply := s.store(m)
+		if _, ok := reply.(wire.Ack); ok && stale {
+			s.lag = uint64(len(m.Bets))
+		}
+		return []wire.Message{reply}
+	case wire.Done:
+		if s.undone != nil {
+			return []wire.Message{*s.undone}
+		}
+		s.finished = true
+		return []wire.Message{wire.DoneAck{}}
+	case wire.WinnersQuery:
+		if s.park {
+			return nil
+		}
+		var reply []wire.Message
+		for _, w := range wire.SplitWinners(s.winners) {
+			reply = append(reply, w)
+		}
+		return reply
+	case wire.Ping:
+		return []wire.Message{wire.Pong{Payload: m.Payload}}
+	}
+	t.Errorf("fake server got %s", m.Type())
+	return []wire.Message{wire.Error{Code: wire.CodeUnexpected, Reason: m.Type().String()}}
+}
+
+// store stores the positions of b not held yet and returns the answer to
+// it, like the real server: a resend is acked again, a gap is refused.
+// The caller holds mu.
+func (s *fakeServer) store(b wire.Batch) wire.Message {
 	if s.reject != nil {
 		r := *s.reject
 		r.First = b.First
 		return r
 	}
-	return wire.Ack{First: b.First, Count: uint16(len(b.Bets)), Stored: b.First + uint64(len(b.Bets))}
+	if b.First > s.stored {
+		return wire.Reject{First: b.First, Code: wire.CodeOutOfOrder, Reason: "gap"}
+	}
+	if s.finished {
+		return wire.Reject{First: b.First, Code: wire.CodeClosed, Reason: "done"}
+	}
+	end := b.First + uint64(len(b.Bets))
+	held := min(s.stored, end) - b.First
+	s.dups += int(held)
+	s.rows = append(s.rows, b.Bets[held:]...)
+	s.stored = max(s.stored, end)
+	return wire.Ack{First: b.First, Count: uint16(len(b.Bets)), Stored: s.stored}
+}
+
+// inject carries out f on nc, after the message was applied if f.keep.
+func (s *fakeServer) inject(nc net.Conn, f fault) {
+	if f.send != nil {
+		wire.WriteMessage(nc, f.send)
+	}
+	if f.kill {
+		s.kill()
+	}
+	if f.hang {
+		io.Copy(io.Discard, nc)
+	}
 }
 
 // received returns the batches received so far.
@@ -164,6 +252,14 @@ func (s *fakeServer) received() []batch {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.batches)
+}
+
+// held returns the bets stored from position welcome.Stored on and how many
+// bets were received again at positions already held.
+func (s *fakeServer) held() ([]domain.Bet, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.rows), s.dups
 }
 
 // waitBounded runs wait and fails the test if it takes more than 5s.
@@ -178,15 +274,21 @@ func waitBounded(t testing.TB, what string, wait func()) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent use.
+// syncBuffer is a bytes.Buffer safe for concurrent use, whose content can
+// be waited for.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu   sync.Mutex
+	b    bytes.Buffer
+	grew chan struct{} // closed and replaced at each write
 }
 
 func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.grew != nil {
+		close(b.grew)
+		b.grew = nil
+	}
 	return b.b.Write(p)
 }
 
@@ -194,6 +296,30 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// waitFor waits until the output contains s, at most d; false if it did
+// not.
+func (b *syncBuffer) waitFor(s string, d time.Duration) bool {
+	timeout := time.NewTimer(d)
+	defer timeout.Stop()
+	for {
+		b.mu.Lock()
+		if strings.Contains(b.b.String(), s) {
+			b.mu.Unlock()
+			return true
+		}
+		if b.grew == nil {
+			b.grew = make(chan struct{})
+		}
+		grew := b.grew
+		b.mu.Unlock()
+		select {
+		case <-grew:
+		case <-timeout.C:
+			return false
+		}
+	}
 }
 
 // lines returns the log lines of action, from "action:" on (without the
@@ -226,8 +352,16 @@ func (s *fakeServer) pingCount() int {
 	return s.pings
 }
 
-func (s *fakeServer) helloCount() int {
+// hellos returns the secret of every hello received.
+func (s *fakeServer) hellos() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.hellos
+	return slices.Clone(s.secrets)
+}
+
+// count returns how many messages of type t were received.
+func (s *fakeServer) count(t wire.Type) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seen[t]
 }

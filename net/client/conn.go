@@ -28,7 +28,10 @@ var past = time.Unix(1, 0)
 // After any error other than a wire.Reject the stream may be out of step
 // with the server (a reply may still be on its way), so the Conn is broken:
 // every later call fails with ErrBroken. Close it and dial again; the
-// server's Welcome says where to resume.
+// server's Welcome says where to resume. A lost connection (refused, reset,
+// timed out, closed by the server) yields an error wrapping a *net.OpError,
+// io.EOF (closed between frames) or io.ErrUnexpectedEOF (within a frame),
+// which callers may retry.
 type Conn struct {
 	nc      net.Conn
 	r       *bufio.Reader

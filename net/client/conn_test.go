@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"slices"
@@ -348,4 +349,42 @@ func closedAddr(tb testing.TB) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	return addr
+}
+
+// TestLost pins what a lost connection looks like to callers that decide
+// whether to reconnect: a *net.OpError, io.EOF or io.ErrUnexpectedEOF.
+func TestLost(t *testing.T) {
+	const short = 100 * time.Millisecond
+	var op *net.OpError
+	t.Run("Refused", func(t *testing.T) {
+		_, err := client.Dial(t.Context(), closedAddr(t), timeout)
+		if !errors.As(err, &op) {
+			t.Errorf("dial error = %v, want a *net.OpError", err)
+		}
+	})
+	t.Run("ClosedBetweenFrames", func(t *testing.T) {
+		addr := serve(t, func(p *peer) { p.read() })
+		_, err := mustDial(t, addr, timeout).Hello(t.Context(), 1, "")
+		if !errors.Is(err, io.EOF) && !errors.As(err, &op) {
+			t.Errorf("hello error = %v, want io.EOF (or a reset)", err)
+		}
+	})
+	t.Run("ClosedWithinFrame", func(t *testing.T) {
+		addr := serve(t, func(p *peer) {
+			if _, ok := p.read(); ok {
+				p.nc.Write([]byte{byte(wire.TypeWelcome), 0, 0, 0, 9, 0})
+			}
+		})
+		_, err := mustDial(t, addr, timeout).Hello(t.Context(), 1, "")
+		if !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("hello error = %v, want io.ErrUnexpectedEOF", err)
+		}
+	})
+	t.Run("TimedOut", func(t *testing.T) {
+		got := make(chan struct{})
+		_, err := mustDial(t, serve(t, park(got)), short).Hello(t.Context(), 1, "")
+		if !errors.As(err, &op) || !op.Timeout() {
+			t.Errorf("hello error = %v, want a *net.OpError that timed out", err)
+		}
+	})
 }

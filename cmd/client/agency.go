@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/tp0/loteria/cmd/internal/logline"
+	"github.com/tp0/loteria/domain"
+	"github.com/tp0/loteria/net/client"
+	"github.com/tp0/loteria/net/wire"
+)
+
+// agency is one run of the agency: its bets, sent over as many sessions
+// (connections) as it takes.
+type agency struct {
+	cfg   Config
+	log   *slog.Logger
+	retry *retry
+	conn  *client.Conn // the session's connection
+
+	batch wire.Batch // the batch being filled; Bets is reused
+	size  int        // sum of wire.BetSize over batch.Bets
+
+	done   bool      // the server holds the agency's done; logged
+	drawBy time.Time // when to stop waiting for the draw; zero until the first winners query
+
+	sent   int // bets sent and acked in this run
+	start  time.Time
+	logged time.Time // when the last progress line was logged
+}
+
+func newAgency(cfg Config, log *slog.Logger) *agency {
+	return &agency{cfg: cfg, log: log}
+}
+
+// run runs sessions until the agency has its winners. A session lost to an
+// error that retryable accepts is followed, after a backoff, by another,
+// which resumes where the server's welcome says; run gives up once
+// cfg.RetryDeadline has passed since the last progress. Any other error
+// ends the run at once, and so does ctx.
+func (a *agency) run(ctx context.Context) error {
+	a.retry = newRetry(a.cfg.RetryDeadline)
+	a.start, a.logged = time.Now(), time.Now()
+	for {
+		err := a.session(ctx)
+		var f *failure
+		if err == nil || ctx.Err() != nil || !errors.As(err, &f) || !f.lost {
+			return err
+		}
+		if err := a.backoff(ctx, f.err); err != nil {
+			return err
+		}
+	}
+}
+
+// backoff logs the lost session's error and waits before the next one, or
+// returns the failure that ends the run once the retry deadline has passed.
+func (a *agency) backoff(ctx context.Context, err error) error {
+	attempt, wait, ok := a.retry.next()
+	if !ok {
+		return fail("connect", fmt.Errorf("no progress within %v: %w", a.cfg.RetryDeadline, err))
+	}
+	logline.InProgress(a.log, "connect", "attempt", attempt,
+		"retry_in", wait.Round(time.Millisecond), "error", err)
+	return sleep(ctx, wait)
+}
+
+// session is one connection: hello, then whatever the server still lacks
+// (the bets from Welcome.Stored on and the done, unless Welcome.Finished),
+// then the winners query. The file and the connection are closed when it
+// returns, on a signal too.
+func (a *agency) session(ctx context.Context) error {
+	f, err := a.open()
+	if err != nil {
+		return err
+	}
+	if f != nil {
+		defer f.Close()
+	}
+	w, err := a.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer a.conn.Close()
+	if w.Finished {
+		a.finished(w.Stored)
+	} else if err := a.finish(ctx, f, w.Stored); err != nil {
+		return err
+	}
+	docs, err := a.winners(ctx)
+	if err != nil {
+		return err
+	}
+	logline.Success(a.log, "consulta_ganadores", "cant_ganadores", len(docs))
+	return nil
+}
+
+// open opens the data file. A missing file is no error when a single bet
+// is configured: the file is then skipped (nil).
+func (a *agency) open() (io.ReadCloser, error) {
+	f, err := os.Open(a.cfg.DataPath)
+	if errors.Is(err, fs.ErrNotExist) && a.cfg.Bet != nil {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fail("leer_apuesta", err)
+	}
+	return f, nil
+}
+
+// connect dials and says hello: one attempt.
+func (a *agency) connect(ctx context.Context) (wire.Welcome, error) {
+	conn, err := client.Dial(ctx, a.cfg.ServerAddress, a.cfg.Timeout)
+	if err != nil {
+		return wire.Welcome{}, failReply("connect", err)
+	}
+	w, err := conn.Hello(ctx, uint32(a.cfg.ID), a.cfg.Secret)
+	if err != nil {
+		conn.Close()
+		return wire.Welcome{}, failReply("connect", err)
+	}
+	a.conn = conn
+	a.retry.alive()
+	logline.Success(a.log, "connect", "stored", w.Stored, "finished", w.Finished)
+	return w, nil
+}
+
+// finish streams the bets of f from position stored on and reports done.
+func (a *agency) finish(ctx context.Context, f io.Reader, stored uint64) error {
+	total, err := a.stream(ctx, a.singleBet(), f, stored)
+	if err != nil {
+		return err
+	}
+	if err := a.conn.Done(ctx, total); err != nil {
+		return failReply("done", err)
+	}
+	a.retry.progress()
+	a.finished(total)
+	return nil
+}
+
+// finished logs, once a run, that the server holds the agency's done and
+// its total bets.
+func (a *agency) finished(total uint64) {
+	if !a.done {
+		a.done = true
+		logline.Success(a.log, "done", "total", total)
+	}
+}
+
+// winners asks for the agency's winners and waits for the draw. The wait
+// is bounded by cfg.WinnersTimeout from the run's first query, across
+// sessions; running out of it ends the run.
+func (a *agency) winners(ctx context.Context) ([]string, error) {
+	if a.drawBy.IsZero() {
+		a.drawBy = time.Now().Add(a.cfg.WinnersTimeout)
+	}
+	noDraw := func(err error) error {
+		return fail("consulta_ganadores", fmt.Errorf("no draw within %v: %w", a.cfg.WinnersTimeout, err))
+	}
+	wait := time.Until(a.drawBy)
+	if wait <= 0 {
+		return nil, noDraw(os.ErrDeadlineExceeded)
+	}
+	docs, err := a.conn.Winners(ctx, wait)
+	switch {
+	case err == nil:
+		return docs, nil
+	case !time.Now().Before(a.drawBy):
+		return nil, noDraw(err)
+	}
+	a.retry.alive() // the query was parked until now: waiting is no failure
+	return nil, failReply("consulta_ganadores", err)
+}
+
+// singleBet returns the configured single bet, or nil. loadConfig has
+// validated it.
+func (a *agency) singleBet() *domain.Bet {
+	sb := a.cfg.Bet
+	if sb == nil {
+		return nil
+	}
+	return &domain.Bet{Agency: a.cfg.ID, FirstName: sb.FirstName, LastName: sb.LastName,
+		Document: sb.Document, Birthdate: sb.Birthdate, Number: sb.Number}
+}
