@@ -151,8 +151,14 @@ func (p *proc) wait(tb testing.TB, d time.Duration) error {
 // the address it listens on, read from its listen log line.
 func startServer(tb testing.TB, bin, store string, agencies int) (*proc, string) {
 	tb.Helper()
+	return startServerOn(tb, bin, store, agencies, "0")
+}
+
+// startServerOn is startServer on a given loopback port ("0": any free one).
+func startServerOn(tb testing.TB, bin, store string, agencies int, port string) (*proc, string) {
+	tb.Helper()
 	pr, pw := io.Pipe()
-	env := []string{"SERVER_IP=127.0.0.1", "SERVER_PORT=0", "SERVER_STORE_PATH=" + store,
+	env := []string{"SERVER_IP=127.0.0.1", "SERVER_PORT=" + port, "SERVER_STORE_PATH=" + store,
 		"SERVER_AGENCIES=" + strconv.Itoa(agencies)}
 	p := start(tb, bin, env, pw)
 	addr := make(chan string, 1)
@@ -327,10 +333,9 @@ func TestLotteryWithPlantedWinners(t *testing.T) {
 }
 
 func TestLotteryOnCourseDataset(t *testing.T) {
-	path := filepath.Join("..", "..", "..", "shared", "datasets", "dataset.zip")
-	z, err := zip.OpenReader(path)
+	z, err := openCourseDataset()
 	if err != nil {
-		t.Skipf("course dataset not available at %s (it lives outside the project): %v", path, err)
+		t.Skipf("course dataset not available (it lives outside the project): %v", err)
 	}
 	defer z.Close()
 	dir := t.TempDir()
@@ -344,6 +349,12 @@ func TestLotteryOnCourseDataset(t *testing.T) {
 	if want := []int{2, 3, 3, 2, 0}; !slices.Equal(got, want) {
 		t.Errorf("winners per agency %v, want %v", got, want)
 	}
+}
+
+// openCourseDataset opens the course's dataset, kept outside the project
+// in ../shared.
+func openCourseDataset() (*zip.ReadCloser, error) {
+	return zip.OpenReader(filepath.Join("..", "..", "..", "shared", "datasets", "dataset.zip"))
 }
 
 func mustExtract(tb testing.TB, z *zip.ReadCloser, name, dst string) string {
