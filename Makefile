@@ -9,7 +9,7 @@ LDFLAGS  := -s -w
 COMPOSE  ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 COMPOSE_FILE := docker-compose-dev.yaml
 
-.PHONY: help build test run data vet clean images compose up logs down validate e2e
+.PHONY: help build test run data vet clean images compose up logs down validate e2e bench
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,7 +33,7 @@ images: build ## build the server and agency images from the static binaries
 	docker build -q -f docker/server.Dockerfile -t tp0-server:latest .
 	docker build -q -f docker/client.Dockerfile -t tp0-client:latest .
 
-compose: data ## write docker-compose-dev.yaml for AGENCIES agencies
+compose: data ## write docker-compose-dev.yaml and the agencies' secrets (.secrets/, kept) for AGENCIES agencies
 	scripts/generar-compose.sh $(COMPOSE_FILE) $(AGENCIES)
 
 up: images compose ## start a fresh lottery in Docker: the server and AGENCIES agencies
@@ -52,5 +52,8 @@ validate: ## check the running server with an echo from inside its network
 e2e: images ## the Docker end-to-end suite (needs a Docker engine)
 	COMPOSE="$(COMPOSE)" $(GO) test -tags docker -count=1 -timeout 30m -v -run Docker ./cmd/e2e
 
-clean: ## remove build outputs
+bench: build ## measure the system end to end at ×1, ×10 and ×100 the course dataset
+	$(GO) run ./cmd/bench -bin $(BIN) $(BENCHFLAGS)
+
+clean: ## remove build outputs (not .secrets/: agencies keep their secrets)
 	rm -rf $(BIN) $(COMPOSE_FILE)

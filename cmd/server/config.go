@@ -1,9 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/tp0/loteria/cmd/internal/conf"
 	"github.com/tp0/loteria/cmd/internal/logline"
@@ -12,27 +15,31 @@ import (
 // Config is the server's configuration: the defaults, then the YAML file
 // given with -config, then the environment variables in envKeys.
 type Config struct {
-	IP            string        `koanf:"server.ip"`
-	Port          int           `koanf:"server.port"` // 0: any free port
-	ListenBacklog int           `koanf:"server.listen_backlog"`
-	Agencies      int           `koanf:"server.agencies"`
-	StorePath     string        `koanf:"store.path"`
-	LogLevel      string        `koanf:"log.level"`
-	IdleTimeout   time.Duration `koanf:"server.idle_timeout"`  // how long a connection may stay silent
-	WriteTimeout  time.Duration `koanf:"server.write_timeout"` // each write to a connection
+	IP             string        `koanf:"server.ip"`
+	Port           int           `koanf:"server.port"` // 0: any free port
+	ListenBacklog  int           `koanf:"server.listen_backlog"`
+	MaxConnections int           `koanf:"server.max_connections"` // served at once
+	Agencies       int           `koanf:"server.agencies"`
+	Secrets        string        `koanf:"auth.secrets"` // "1:s1,2:s2,…"; empty: open. Never logged
+	StorePath      string        `koanf:"store.path"`
+	LogLevel       string        `koanf:"log.level"`
+	IdleTimeout    time.Duration `koanf:"server.idle_timeout"`  // how long a connection may stay silent
+	WriteTimeout   time.Duration `koanf:"server.write_timeout"` // each write to a connection
 }
 
 // envKeys maps each environment variable the server reads to its key.
 // Other variables are ignored, and so is a variable set to "".
 var envKeys = map[string]string{
-	"SERVER_IP":             "server.ip",
-	"SERVER_PORT":           "server.port",
-	"SERVER_LISTEN_BACKLOG": "server.listen_backlog",
-	"SERVER_AGENCIES":       "server.agencies",
-	"SERVER_STORE_PATH":     "store.path",
-	"SERVER_LOG_LEVEL":      "log.level",
-	"SERVER_IDLE_TIMEOUT":   "server.idle_timeout",
-	"SERVER_WRITE_TIMEOUT":  "server.write_timeout",
+	"SERVER_IP":              "server.ip",
+	"SERVER_PORT":            "server.port",
+	"SERVER_LISTEN_BACKLOG":  "server.listen_backlog",
+	"SERVER_MAX_CONNECTIONS": "server.max_connections",
+	"SERVER_AGENCIES":        "server.agencies",
+	"SERVER_SECRETS":         "auth.secrets",
+	"SERVER_STORE_PATH":      "store.path",
+	"SERVER_LOG_LEVEL":       "log.level",
+	"SERVER_IDLE_TIMEOUT":    "server.idle_timeout",
+	"SERVER_WRITE_TIMEOUT":   "server.write_timeout",
 }
 
 var spec = conf.Spec{Name: "server", Env: envKeys, Durations: durationKeys}
@@ -41,14 +48,15 @@ var durationKeys = []string{"server.idle_timeout", "server.write_timeout"}
 
 func defaultConfig() Config {
 	return Config{
-		IP:            "0.0.0.0",
-		Port:          12345,
-		ListenBacklog: 128,
-		Agencies:      5,
-		StorePath:     "bets.csv",
-		LogLevel:      "INFO",
-		IdleTimeout:   60 * time.Second,
-		WriteTimeout:  10 * time.Second,
+		IP:             "0.0.0.0",
+		Port:           12345,
+		ListenBacklog:  128,
+		MaxConnections: 1024,
+		Agencies:       5,
+		StorePath:      "bets.csv",
+		LogLevel:       "INFO",
+		IdleTimeout:    60 * time.Second,
+		WriteTimeout:   10 * time.Second,
 	}
 }
 
@@ -57,9 +65,19 @@ func defaultConfig() Config {
 func loadConfig(args, environ []string) (Config, error) {
 	c := defaultConfig()
 	if err := spec.Load(&c, args, environ); err != nil {
-		return Config{}, err
+		return Config{}, hideSecrets(err)
 	}
 	return c, c.validate()
+}
+
+// hideSecrets keeps the value of auth.secrets, which conf quotes when it
+// does not decode (a YAML list, say), out of an error that gets logged.
+func hideSecrets(err error) error {
+	key := spec.KeyName("auth.secrets")
+	if strings.HasPrefix(err.Error(), key+":") {
+		return fmt.Errorf(`%s: must be text, "agency:secret,agency:secret,…"`, key)
+	}
+	return err
 }
 
 func (c Config) validate() error {
@@ -68,7 +86,12 @@ func (c Config) validate() error {
 	check(net.ParseIP(c.IP) != nil, "server.ip", "must be an IP address, got %q", c.IP)
 	check(c.Port >= 0 && c.Port <= 65535, "server.port", "must be 0..65535, got %d", c.Port)
 	check(c.ListenBacklog >= 1, "server.listen_backlog", "must be at least 1, got %d", c.ListenBacklog)
+	check(c.MaxConnections >= 1, "server.max_connections", "must be at least 1, got %d", c.MaxConnections)
 	check(c.Agencies >= 1 && c.Agencies <= 1000, "server.agencies", "must be 1..1000, got %d", c.Agencies)
+	_, errs := parseSecrets(c.Secrets, c.Agencies)
+	for _, e := range errs {
+		check(false, "auth.secrets", "%s", e)
+	}
 	check(strings.TrimSpace(c.StorePath) != "", "store.path", "must not be empty")
 	_, err := logline.ParseLevel(c.LogLevel)
 	check(err == nil, "log.level", "%v", err)
@@ -83,10 +106,87 @@ func (c Config) logAttrs() []any {
 		"ip", c.IP,
 		"port", c.Port,
 		"listen_backlog", c.ListenBacklog,
+		"max_connections", c.MaxConnections,
 		"agencies", c.Agencies,
+		"auth", c.secrets() != nil, // never the secrets themselves
 		"store_path", c.StorePath,
 		"logging_level", c.LogLevel,
 		"idle_timeout", c.IdleTimeout,
 		"write_timeout", c.WriteTimeout,
 	}
+}
+
+// secrets returns each agency's secret, or nil when none is configured
+// (the server is then open). Call it on a validated Config.
+func (c Config) secrets() map[int]string {
+	m, _ := parseSecrets(c.Secrets, c.Agencies)
+	return m
+}
+
+// parseSecrets parses "1:secret1,2:secret2,…" for agencies 1..n: each
+// agency in range, once, with a non-empty secret without spaces; and, if
+// any is given, every agency. An empty s means no secrets: nil. The
+// problems found never quote the text, which may hold a secret.
+func parseSecrets(s string, n int) (map[int]string, []string) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	m := map[int]string{}
+	named := map[int]bool{}
+	var errs []string
+	fail := func(i int, format string, args ...any) {
+		errs = append(errs, fmt.Sprintf("entry %d: ", i+1)+fmt.Sprintf(format, args...))
+	}
+	for i, entry := range strings.Split(s, ",") {
+		id, secret, ok := strings.Cut(strings.TrimSpace(entry), ":")
+		agency, err := strconv.Atoi(strings.TrimSpace(id))
+		switch {
+		case !ok:
+			fail(i, "not agency:secret")
+		case err != nil:
+			fail(i, "the agency is not a number")
+		case agency < 1 || agency > n:
+			fail(i, "agency %d is not in 1..%d", agency, n)
+		case named[agency]:
+			fail(i, "agency %d has a secret already", agency)
+		case secret == "" || strings.IndexFunc(secret, isSpaceOrControl) >= 0:
+			named[agency] = true
+			fail(i, "agency %d's secret is empty or has spaces or control characters", agency)
+		default:
+			named[agency] = true
+			m[agency] = secret
+		}
+	}
+	var missing []int
+	for agency := 1; agency <= n; agency++ {
+		if !named[agency] {
+			missing = append(missing, agency)
+		}
+	}
+	if len(missing) > 0 {
+		errs = append(errs, fmt.Sprintf("no secret for agencies %s: once one agency has a secret, all %d need one", spans(missing), n))
+	}
+	return m, errs
+}
+
+func isSpaceOrControl(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
+
+// spans writes sorted numbers as runs: "2, 4-6, 9".
+func spans(ns []int) string {
+	var b strings.Builder
+	for i := 0; i < len(ns); {
+		j := i
+		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
+			j++
+		}
+		if b.Len() > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(ns[i]))
+		if j > i {
+			b.WriteString("-" + strconv.Itoa(ns[j]))
+		}
+		i = j + 1
+	}
+	return b.String()
 }

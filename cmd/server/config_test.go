@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -29,7 +32,7 @@ func mustLoad(tb testing.TB, args, environ []string) Config {
 
 func TestConfigDefaults(t *testing.T) {
 	want := Config{
-		IP: "0.0.0.0", Port: 12345, ListenBacklog: 128, Agencies: 5, StorePath: "bets.csv",
+		IP: "0.0.0.0", Port: 12345, ListenBacklog: 128, MaxConnections: 1024, Agencies: 5, StorePath: "bets.csv",
 		LogLevel: "INFO", IdleTimeout: 60 * time.Second, WriteTimeout: 10 * time.Second,
 	}
 	if got := mustLoad(t, nil, nil); got != want {
@@ -47,9 +50,12 @@ server:
   ip: 127.0.0.1
   port: 4000
   listen_backlog: 16
+  max_connections: 64
   agencies: 3
   idle_timeout: 2m
   write_timeout: 1.5s
+auth:
+  secrets: 1:s3cr3t-one,2:s3cr3t-two,3:s3cr3t-three
 store:
   path: /data/bets.csv
 log:
@@ -59,19 +65,26 @@ log:
 func TestConfigFileAndEnv(t *testing.T) {
 	path := mustFile(t, fileYAML)
 	fromFile := Config{
-		IP: "127.0.0.1", Port: 4000, ListenBacklog: 16, Agencies: 3, StorePath: "/data/bets.csv",
+		IP: "127.0.0.1", Port: 4000, ListenBacklog: 16, MaxConnections: 64, Agencies: 3,
+		Secrets: "1:s3cr3t-one,2:s3cr3t-two,3:s3cr3t-three", StorePath: "/data/bets.csv",
 		LogLevel: "debug", IdleTimeout: 2 * time.Minute, WriteTimeout: 1500 * time.Millisecond,
 	}
 	if got := mustLoad(t, []string{"-config", path}, nil); got != fromFile {
 		t.Errorf("file:\n got %+v\nwant %+v", got, fromFile)
 	}
+	var thousand []string
+	for i := 1; i <= 1000; i++ {
+		thousand = append(thousand, fmt.Sprintf("%d:secret-%d", i, i))
+	}
 	environ := []string{
-		"SERVER_IP=::1", "SERVER_PORT=0", "SERVER_LISTEN_BACKLOG=1", "SERVER_AGENCIES=1000",
+		"SERVER_IP=::1", "SERVER_PORT=0", "SERVER_LISTEN_BACKLOG=1", "SERVER_MAX_CONNECTIONS=1",
+		"SERVER_AGENCIES=1000", "SERVER_SECRETS=" + strings.Join(thousand, ","),
 		"SERVER_STORE_PATH=x.csv", "SERVER_LOG_LEVEL=WARNING", "SERVER_IDLE_TIMEOUT=1h",
 		"SERVER_WRITE_TIMEOUT=250ms",
 	}
 	fromEnv := Config{
-		IP: "::1", Port: 0, ListenBacklog: 1, Agencies: 1000, StorePath: "x.csv",
+		IP: "::1", Port: 0, ListenBacklog: 1, MaxConnections: 1, Agencies: 1000,
+		Secrets: strings.Join(thousand, ","), StorePath: "x.csv",
 		LogLevel: "WARNING", IdleTimeout: time.Hour, WriteTimeout: 250 * time.Millisecond,
 	}
 	if got := mustLoad(t, []string{"-config", path}, environ); got != fromEnv {
@@ -107,6 +120,17 @@ func TestConfigErrors(t *testing.T) {
 		{"PortHigh", nil, []string{"SERVER_PORT=65536"}, []string{"server.port (SERVER_PORT): must be 0..65535, got 65536"}},
 		{"PortNegative", nil, []string{"SERVER_PORT=-1"}, []string{"server.port (SERVER_PORT): must be 0..65535, got -1"}},
 		{"Backlog", nil, []string{"SERVER_LISTEN_BACKLOG=0"}, []string{"server.listen_backlog (SERVER_LISTEN_BACKLOG): must be at least 1, got 0"}},
+		{"MaxConnections", nil, []string{"SERVER_MAX_CONNECTIONS=0"}, []string{"server.max_connections (SERVER_MAX_CONNECTIONS): must be at least 1, got 0"}},
+		{"SecretsMissing", nil, []string{"SERVER_AGENCIES=6", "SERVER_SECRETS=1:s3cr3t1,3:s3cr3t3"}, []string{"auth.secrets (SERVER_SECRETS): no secret for agencies 2, 4-6"}},
+		{"SecretsOutOfRange", nil, []string{"SERVER_AGENCIES=2", "SERVER_SECRETS=1:s3cr3t1,2:s3cr3t2,3:s3cr3t3"}, []string{"auth.secrets (SERVER_SECRETS): entry 3: agency 3 is not in 1..2"}},
+		{"SecretsAgencyZero", nil, []string{"SERVER_AGENCIES=1", "SERVER_SECRETS=0:s3cr3t0,1:s3cr3t1"}, []string{"entry 1: agency 0 is not in 1..1"}},
+		{"SecretsDuplicate", nil, []string{"SERVER_AGENCIES=2", "SERVER_SECRETS=1:s3cr3t1,2:s3cr3t2,1:s3cr3tX"}, []string{"entry 3: agency 1 has a secret already"}},
+		{"SecretsEmpty", nil, []string{"SERVER_AGENCIES=2", "SERVER_SECRETS=1:s3cr3t1,2:"}, []string{"entry 2: agency 2's secret is empty"}},
+		{"SecretsSpace", nil, []string{"SERVER_AGENCIES=1", "SERVER_SECRETS=1:s3cr3t one"}, []string{"entry 1: agency 1's secret is empty or has spaces"}},
+		{"SecretsNoColon", nil, []string{"SERVER_AGENCIES=2", "SERVER_SECRETS=1:s3cr3t1,s3cr3t2"}, []string{"entry 2: not agency:secret", "no secret for agencies 2:"}},
+		{"SecretsNotNumber", nil, []string{"SERVER_AGENCIES=1", "SERVER_SECRETS=s3cr3t:1"}, []string{"entry 1: the agency is not a number"}},
+		{"SecretsTrailingComma", nil, []string{"SERVER_AGENCIES=1", "SERVER_SECRETS=1:s3cr3t1,"}, []string{"entry 2: not agency:secret"}},
+		{"SecretsYAMLList", []string{"-config", mustFile(t, "auth:\n  secrets: [s3cr3t1, s3cr3t2]\n")}, nil, []string{"auth.secrets (SERVER_SECRETS): must be text"}},
 		{"AgenciesZero", nil, []string{"SERVER_AGENCIES=0"}, []string{"server.agencies (SERVER_AGENCIES): must be 1..1000, got 0"}},
 		{"AgenciesHigh", nil, []string{"SERVER_AGENCIES=1001"}, []string{"server.agencies (SERVER_AGENCIES): must be 1..1000, got 1001"}},
 		{"StorePath", []string{"-config", mustFile(t, "store:\n  path: ' '\n")}, nil, []string{"store.path (SERVER_STORE_PATH): must not be empty"}},
@@ -123,6 +147,9 @@ func TestConfigErrors(t *testing.T) {
 				t.Fatalf("loadConfig(%q, %q) succeeded, want an error", tt.args, tt.environ)
 			}
 			t.Log(err)
+			if strings.Contains(err.Error(), "s3cr3t") {
+				t.Errorf("error %q quotes a secret", err)
+			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not contain %q", err, w)
@@ -138,7 +165,7 @@ func TestConfigLogAttrs(t *testing.T) {
 	for i := 0; i < len(attrs); i += 2 {
 		keys = append(keys, attrs[i].(string))
 	}
-	want := []string{"ip", "port", "listen_backlog", "agencies", "store_path", "logging_level", "idle_timeout", "write_timeout"}
+	want := []string{"ip", "port", "listen_backlog", "max_connections", "agencies", "auth", "store_path", "logging_level", "idle_timeout", "write_timeout"}
 	if !reflect.DeepEqual(keys, want) {
 		t.Errorf("keys %q, want %q", keys, want)
 	}
@@ -154,5 +181,53 @@ func TestConfigExampleFile(t *testing.T) {
 	got := mustLoad(t, []string{"-config", filepath.Join("..", "..", "docker", "server.yaml")}, nil)
 	if want := defaultConfig(); got != want {
 		t.Errorf("docker/server.yaml does not list the defaults:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+func TestParseSecrets(t *testing.T) {
+	got, errs := parseSecrets(" 2:b2 , 1:a1:with:colons,3:c3 ", 3)
+	want := map[int]string{1: "a1:with:colons", 2: "b2", 3: "c3"}
+	if len(errs) > 0 || !maps.Equal(got, want) {
+		t.Errorf("parseSecrets = %v, %q; want %v", got, errs, want)
+	}
+	for _, empty := range []string{"", "  "} {
+		if got, errs := parseSecrets(empty, 3); got != nil || errs != nil {
+			t.Errorf("parseSecrets(%q) = %v, %q; want nil: open", empty, got, errs)
+		}
+	}
+}
+
+// TestRunNeverLogsSecrets runs the server, with secrets and with a bad
+// secrets list: its output says whether auth is on, never a secret.
+func TestRunNeverLogsSecrets(t *testing.T) {
+	base := []string{"SERVER_IP=127.0.0.1", "SERVER_PORT=0", "SERVER_AGENCIES=2"}
+	tests := []struct {
+		name    string
+		secrets string
+		want    []string
+	}{
+		{"Open", "", []string{"auth: false", "WARNING  action: auth | result: success | mode: open | warning: "}},
+		{"Secrets", "1:s3cr3t-one,2:s3cr3t-two", []string{"auth: true", "action: exit | result: success"}},
+		{"BadSecrets", "1:s3cr3t-one,1:s3cr3t-two", []string{"action: config | result: fail", "entry 2: agency 1 has a secret already"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel() // run starts, then shuts down at once
+			env := append(base, "SERVER_STORE_PATH="+filepath.Join(t.TempDir(), "bets.csv"), "SERVER_SECRETS="+tt.secrets)
+			var out strings.Builder
+			run(ctx, nil, env, &out)
+			for _, w := range tt.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output does not contain %q:\n%s", w, out.String())
+				}
+			}
+			if strings.Contains(out.String(), "s3cr3t") {
+				t.Errorf("output shows a secret:\n%s", out.String())
+			}
+			if n := strings.Count(out.String(), "action: auth"); tt.name == "Open" && n != 1 || tt.name != "Open" && n != 0 {
+				t.Errorf("%d auth lines, want one warning for an open server only:\n%s", n, out.String())
+			}
+		})
 	}
 }

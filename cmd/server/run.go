@@ -44,6 +44,10 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 	level, _ := logline.ParseLevel(cfg.LogLevel) // validated by loadConfig
 	log = slog.New(logline.New(stdout, level))
 	logline.Success(log, "config", cfg.logAttrs()...)
+	if cfg.secrets() == nil { // a warning, not a failure: a bare native run is open
+		log.Warn("auth", "result", "success", "mode", "open",
+			"warning", "no agency secrets (SERVER_SECRETS): any peer may speak for any agency")
+	}
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
 	defer stop()
@@ -82,12 +86,14 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		},
 	})
 	srv := server.New(server.Config{
-		Agencies:     cfg.Agencies,
-		IdleTimeout:  cfg.IdleTimeout,
-		WriteTimeout: cfg.WriteTimeout,
-		Store:        st,
-		Coordinator:  coord,
-		Logger:       log,
+		Agencies:       cfg.Agencies,
+		Secrets:        cfg.secrets(), // nil: open, and Serve warns
+		MaxConnections: cfg.MaxConnections,
+		IdleTimeout:    cfg.IdleTimeout,
+		WriteTimeout:   cfg.WriteTimeout,
+		Store:          st,
+		Coordinator:    coord,
+		Logger:         log,
 	})
 
 	// The actors outlive the connections that call them: one goroutine

@@ -15,16 +15,27 @@ import (
 )
 
 // conn is the server's side of one agency connection. Only its own
-// goroutine uses it.
+// goroutine uses it. Its buffers hold at most one frame each, are made when
+// first needed (an idle connection costs one read buffer) and are reused
+// by every read and write: a connection's memory is bounded whatever the
+// peer sends.
 type conn struct {
-	srv    *Server
-	c      net.Conn
-	br     *bufio.Reader
-	rbuf   []byte // payload buffer reused by every read
-	wbuf   []byte // frame buffer reused by every write
-	log    *slog.Logger
-	peer   string
-	agency int // 0 until a hello is accepted
+	srv     *Server
+	c       net.Conn
+	br      *bufio.Reader
+	rbuf    []byte // payload buffer reused by every read, grown up to wire.MaxPayload
+	wbuf    []byte // frame buffer reused by every write, wire.MaxFrameSize
+	log     *slog.Logger
+	peer    string
+	agency  int    // 0 until a hello is accepted
+	claimed uint32 // the agency the first hello named, for the log
+}
+
+func newConn(s *Server, c net.Conn) *conn {
+	return &conn{
+		srv: s, c: c, log: s.log, peer: c.RemoteAddr().String(),
+		br: bufio.NewReaderSize(c, wire.MaxFrameSize),
+	}
 }
 
 // errClose ends a connection after its error reply; it is logged as the
@@ -52,7 +63,7 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	// handled is finished first.
 	stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Now()) })
 	defer stop()
-	cn := &conn{srv: s, c: c, br: bufio.NewReaderSize(c, 16<<10), log: s.log, peer: c.RemoteAddr().String()}
+	cn := newConn(s, c)
 	err := cn.serve(ctx)
 	var ec *errClose
 	if errors.As(err, &ec) {
@@ -64,9 +75,9 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	case errors.Is(err, errShutdown):
 		cn.log.Info("conexion", "result", "success", "peer", cn.peer, "agency", cn.agency, "reason", "shutdown")
 	case ec != nil:
-		cn.log.Error("conexion", "result", "fail", "peer", cn.peer, "agency", cn.agency, "code", ec.code, "error", ec.reason)
+		cn.log.Error("conexion", "result", "fail", "peer", cn.peer, "agency", cn.claimed, "code", ec.code, "error", ec.reason)
 	default:
-		cn.log.Error("conexion", "result", "fail", "peer", cn.peer, "agency", cn.agency, "error", err)
+		cn.log.Error("conexion", "result", "fail", "peer", cn.peer, "agency", cn.claimed, "error", err)
 	}
 }
 
@@ -107,7 +118,7 @@ func (cn *conn) read(ctx context.Context) (wire.Message, error) {
 	default:
 		return nil, fmt.Errorf("read: %w", err)
 	}
-	if cap(f.Payload) > cap(cn.rbuf) {
+	if cap(f.Payload) > cap(cn.rbuf) { // ReadFrame made a larger one
 		cn.rbuf = f.Payload[:0]
 	}
 	m, err := wire.Decode(f)
@@ -122,11 +133,13 @@ var errPeerLeft = errors.New("peer closed the connection")
 
 // write sends one message as one frame within the write timeout.
 func (cn *conn) write(m wire.Message) error {
+	if cn.wbuf == nil {
+		cn.wbuf = make([]byte, 0, wire.MaxFrameSize) // no frame is larger
+	}
 	b, err := wire.AppendFrame(cn.wbuf[:0], m)
 	if err != nil {
 		return err
 	}
-	cn.wbuf = b
 	cn.c.SetWriteDeadline(time.Now().Add(cn.srv.cfg.WriteTimeout))
 	if _, err := cn.c.Write(b); err != nil {
 		return fmt.Errorf("write %s: %w", m.Type(), err)

@@ -38,14 +38,20 @@ func (cn *conn) handle(ctx context.Context, m wire.Message) error {
 	}
 }
 
+// hello fixes the connection's agency, once its secret checks out: every
+// later request, winners included, is that agency's.
 func (cn *conn) hello(ctx context.Context, h wire.Hello) error {
-	switch {
-	case cn.agency != 0:
+	if cn.agency != 0 {
 		return closeWith(wire.CodeUnexpected, "second hello")
+	}
+	cn.claimed = h.Agency
+	switch {
 	case h.Version != wire.Version:
 		return closeWith(wire.CodeUnsupportedVersion, "version %d, this server speaks %d", h.Version, wire.Version)
 	case h.Agency < 1 || int64(h.Agency) > int64(cn.srv.cfg.Agencies):
 		return closeWith(wire.CodeUnknownAgency, "agency %d, expected 1..%d", h.Agency, cn.srv.cfg.Agencies)
+	case !cn.srv.authorized(int(h.Agency), h.Secret):
+		return closeWith(wire.CodeUnauthorized, "wrong or missing secret")
 	}
 	stored, finished, err := cn.srv.cfg.Store.Stored(context.WithoutCancel(ctx), int(h.Agency))
 	if err != nil {

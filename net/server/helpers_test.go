@@ -1,8 +1,8 @@
 package server_test
 
 import (
-	"cmp"
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -26,14 +26,18 @@ import (
 // lottery is a whole server running in the test process: store,
 // coordinator and listener on a free loopback port.
 type lottery struct {
-	addr  string
-	store string
-	logs  *syncBuffer
-	stop  func() error // shuts the server down in order and waits for it
+	addr    string
+	store   string
+	secrets map[int]string
+	idle    time.Duration // the idle timeout
+	logs    *syncBuffer
+	stop    func() error // shuts the server down in order and waits for it
 }
 
 type options struct {
 	agencies    int
+	secrets     map[int]string // nil: open
+	maxConns    int            // 0: the default
 	idleTimeout time.Duration
 	coordinator server.Coordinator // in place of the real one, if set
 }
@@ -55,7 +59,8 @@ func mustStart(tb testing.TB, o options) *lottery {
 	}
 	logs := &syncBuffer{}
 	srv := server.New(server.Config{
-		Agencies: o.agencies, IdleTimeout: o.idleTimeout, WriteTimeout: 5 * time.Second,
+		Agencies: o.agencies, Secrets: o.secrets, MaxConnections: o.maxConns,
+		IdleTimeout: o.idleTimeout, WriteTimeout: 5 * time.Second,
 		Store: st, Coordinator: cmp.Or[server.Coordinator](o.coordinator, coord), Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -72,7 +77,7 @@ func mustStart(tb testing.TB, o options) *lottery {
 		return err2
 	}
 	tb.Cleanup(func() { stop() })
-	return &lottery{addr: ln.Addr().String(), store: path, logs: logs, stop: stop}
+	return &lottery{addr: ln.Addr().String(), store: path, secrets: o.secrets, idle: o.idleTimeout, logs: logs, stop: stop}
 }
 
 // syncBuffer is a bytes.Buffer safe for the server's concurrent loggers.
@@ -109,10 +114,12 @@ func mustDial(tb testing.TB, l *lottery) *client.Conn {
 	return c
 }
 
+// mustHello opens a connection for agency, with its secret if the server
+// has secrets.
 func mustHello(tb testing.TB, l *lottery, agency int) *client.Conn {
 	tb.Helper()
 	c := mustDial(tb, l)
-	if _, err := c.Hello(testCtx(tb), uint32(agency), ""); err != nil {
+	if _, err := c.Hello(testCtx(tb), uint32(agency), l.secrets[agency]); err != nil {
 		tb.Fatalf("hello %d: %v", agency, err)
 	}
 	return c

@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/tp0/loteria/actors"
 	"github.com/tp0/loteria/domain"
+	"github.com/tp0/loteria/net/wire"
 )
 
 // Store is what a connection needs of the store actor.
@@ -28,27 +31,67 @@ type Coordinator interface {
 
 // Config is the server's configuration.
 type Config struct {
-	Agencies     int           // agencies are 1..Agencies
-	IdleTimeout  time.Duration // how long a connection may stay silent
-	WriteTimeout time.Duration // how long one reply may take to write
-	Store        Store
-	Coordinator  Coordinator
-	Logger       *slog.Logger
+	Agencies       int            // agencies are 1..Agencies
+	Secrets        map[int]string // each agency's secret; nil: open, any peer may speak for any agency
+	MaxConnections int            // connections served at once; 0: DefaultMaxConnections
+	IdleTimeout    time.Duration  // how long a connection may stay silent
+	WriteTimeout   time.Duration  // how long one reply may take to write
+	Store          Store
+	Coordinator    Coordinator
+	Logger         *slog.Logger
 }
+
+// DefaultMaxConnections is the connection limit when Config sets none.
+const DefaultMaxConnections = 1024
+
+// busyTimeout bounds the write of the busy error to a connection over the
+// limit.
+const busyTimeout = 500 * time.Millisecond
 
 // Server serves agency connections.
 type Server struct {
-	cfg Config
-	log *slog.Logger
+	cfg   Config
+	log   *slog.Logger
+	keys  map[int][sha256.Size]byte // digests of the secrets; nil when open
+	slots chan struct{}             // a token per connection being served
+	busy  []byte                    // the frame that refuses a connection over the limit
 }
 
 // New returns a server.
 func New(cfg Config) *Server {
-	return &Server{cfg: cfg, log: cfg.Logger}
+	n := cfg.MaxConnections
+	if n <= 0 {
+		n = DefaultMaxConnections
+	}
+	s := &Server{cfg: cfg, log: cfg.Logger, slots: make(chan struct{}, n)}
+	if cfg.Secrets != nil {
+		s.keys = make(map[int][sha256.Size]byte, len(cfg.Secrets))
+		for agency, secret := range cfg.Secrets {
+			s.keys[agency] = sha256.Sum256([]byte(secret))
+		}
+	}
+	s.busy, _ = wire.AppendFrame(nil, wire.Error{Code: wire.CodeBusy, Reason: busyReason(n)})
+	return s
+}
+
+// authorized reports whether secret is the agency's. It compares digests in
+// constant time, so the time taken tells nothing of the secret, not even
+// its length. An open server authorizes every agency.
+func (s *Server) authorized(agency int, secret string) bool {
+	if s.keys == nil {
+		return true
+	}
+	want, ok := s.keys[agency]
+	got := sha256.Sum256([]byte(secret))
+	return subtle.ConstantTimeCompare(got[:], want[:]) == 1 && ok
 }
 
 // Serve accepts connections on ln and serves each in its own goroutine until
-// ctx is done. Then it shuts down in this order: it closes ln, so no
+// ctx is done. At most Config.MaxConnections are served at once; one more is
+// sent a busy error, in its own goroutine and within a short deadline, and
+// closed.
+//
+// Once ctx is done, Serve shuts down in this order: it closes ln, so no
 // connection is accepted; each connection finishes the request it is
 // handling (a batch being stored is stored and acknowledged), a parked
 // winners query is answered with a shutting-down error, and the connection
@@ -64,7 +107,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer endConns()
 	var conns sync.WaitGroup
 	err := s.acceptLoop(ctx, ln, func(c net.Conn) {
-		conns.Go(func() { s.serveConn(connCtx, c) })
+		select {
+		case s.slots <- struct{}{}:
+			conns.Go(func() {
+				defer func() { <-s.slots }()
+				s.serveConn(connCtx, c)
+			})
+		default:
+			conns.Go(func() { s.refuse(c) })
+		}
 	})
 	ln.Close()
 	s.log.Info("listener_close", "result", "success", "address", ln.Addr().String())
@@ -73,6 +124,21 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.log.Info("connections_close", "result", "success")
 	return err
 }
+
+// refuse tells a connection over the limit that the server is busy, within
+// busyTimeout, and closes it.
+func (s *Server) refuse(c net.Conn) {
+	defer c.Close()
+	c.SetWriteDeadline(time.Now().Add(busyTimeout))
+	reason := busyReason(cap(s.slots))
+	if _, err := c.Write(s.busy); err != nil {
+		reason += fmt.Sprintf(" (not told: %v)", err)
+	}
+	s.log.Error("conexion", "result", "fail", "peer", c.RemoteAddr().String(), "agency", 0,
+		"code", wire.CodeBusy, "error", reason)
+}
+
+func busyReason(n int) string { return fmt.Sprintf("at most %d connections at once", n) }
 
 // acceptLoop accepts until ln is closed or fails for good. Temporary errors
 // (for example out of file descriptors) are retried with a capped backoff,

@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"errors"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -181,77 +180,6 @@ func TestBetsAfterTheDrawAreRefused(t *testing.T) {
 	// A resend of stored bets is still acknowledged (an agency retrying).
 	if _, err := c.Send(ctx, wire.Batch{First: 0, Bets: bets(1, 3, 2)}); err != nil {
 		t.Fatalf("resend after the draw = %v", err)
-	}
-}
-
-// TestHostilePeers sends each kind of broken input on its own connection:
-// each gets an error frame and is closed, while an honest agency carries on.
-func TestHostilePeers(t *testing.T) {
-	l := mustStart(t, options{agencies: 2, idleTimeout: time.Second})
-	hello := frame(t, wire.Hello{Version: wire.Version, Agency: 1})
-	tests := []struct {
-		name string
-		send []byte
-		code wire.Code
-	}{
-		{"unknown type", []byte{200, 0, 0, 0, 0}, wire.CodeMalformed},
-		{"oversize length", []byte{byte(wire.TypeBatch), 0, 1, 0, 0}, wire.CodeMalformed},
-		{"negative length", []byte{byte(wire.TypeBatch), 0xff, 0xff, 0xff, 0xff}, wire.CodeMalformed},
-		{"bad payload", []byte{byte(wire.TypeHello), 0, 0, 0, 2, 1, 0}, wire.CodeMalformed},
-		{"invalid UTF-8", append(slices.Clone(hello), frameBatchWithBadName()...), wire.CodeMalformed},
-		{"truncated frame", []byte{byte(wire.TypeDone), 0, 0, 0, 8, 1, 2}, wire.CodeMalformed},
-		{"wrong version", frame(t, wire.Hello{Version: 9, Agency: 1}), wire.CodeUnsupportedVersion},
-		{"unknown agency", frame(t, wire.Hello{Version: wire.Version, Agency: 3}), wire.CodeUnknownAgency},
-		{"agency zero", frame(t, wire.Hello{Version: wire.Version, Agency: 0}), wire.CodeUnknownAgency},
-		{"batch before hello", frame(t, wire.Batch{Bets: bets(1, 1)}), wire.CodeUnexpected},
-		{"winners before hello", frame(t, wire.WinnersQuery{}), wire.CodeUnexpected},
-		{"second hello", append(slices.Clone(hello), hello...), wire.CodeUnexpected},
-		{"server message", append(slices.Clone(hello), frame(t, wire.Ack{})...), wire.CodeUnexpected},
-		{"HTTP request", []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), wire.CodeMalformed},
-		{"silent peer", nil, wire.CodeTimeout},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := rawConn(t, l)
-			if _, err := c.Write(tt.send); err != nil {
-				t.Fatal(err)
-			}
-			if strings.HasPrefix(tt.name, "truncated") {
-				c.(interface{ CloseWrite() error }).CloseWrite()
-			}
-			if got := readUntilError(t, c); got.Code != tt.code {
-				t.Fatalf("got error %s (%s), want %s", got.Code, got.Reason, tt.code)
-			}
-			if _, err := wire.ReadFrame(c, nil); err != io.EOF {
-				t.Fatalf("after the error frame: %v, want the connection closed", err)
-			}
-		})
-	}
-	ctx := testCtx(t)
-	c := mustHello(t, l, 2)
-	if err := sendAll(ctx, c, bets(2, 10), 4); err != nil {
-		t.Fatalf("honest agency after the hostile ones: %v", err)
-	}
-}
-
-func frameBatchWithBadName() []byte {
-	b, _ := wire.AppendFrame(nil, wire.Batch{Bets: bets(1, 1)})
-	i := strings.Index(string(b), "Nombre")
-	b[i] = 0xff
-	return b
-}
-
-// readUntilError reads frames until an error frame, which it returns.
-func readUntilError(tb testing.TB, c io.Reader) wire.Error {
-	tb.Helper()
-	for {
-		m, err := wire.ReadMessage(c, nil)
-		if err != nil {
-			tb.Fatalf("read: %v, want an error frame", err)
-		}
-		if e, ok := m.(wire.Error); ok {
-			return e
-		}
 	}
 }
 
