@@ -150,8 +150,13 @@ func (r *chaosRun) stopMidIngest(rng *rand.Rand, sig syscall.Signal, n int) {
 	total := len(mustReadAgencyFiles(r.t, r.files))
 	mid := 0
 	var at []int
-	for range n {
-		pause(rng, 20*time.Millisecond, 250*time.Millisecond)
+	for i := range n {
+		if i == 0 {
+			r.awaitFirstBets() // so that at least one stop is sure to land mid-ingest
+			pause(rng, 0, 50*time.Millisecond)
+		} else {
+			pause(rng, 20*time.Millisecond, 250*time.Millisecond)
+		}
 		rows := r.restartServer(sig)
 		at = append(at, rows)
 		if rows > 0 && rows < total {
@@ -193,6 +198,22 @@ func tail(s string) string {
 		return "…" + s[len(s)-n:]
 	}
 	return s
+}
+
+// awaitFirstBets polls the bets file (another process's file: there is
+// nothing to wait on) until it is not empty, for at most 30 s.
+func (r *chaosRun) awaitFirstBets() {
+	r.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if fi, err := os.Stat(r.store); err == nil && fi.Size() > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			r.t.Fatal("no bet stored within 30s")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
 }
 
 // pause waits a random moment between lo and hi: the fault schedule, not a
