@@ -1,6 +1,7 @@
 # The lottery's entry points. `make help` lists them.
 AGENCIES ?= 5
 ROWS     ?= 100
+FUZZTIME ?= 30s
 GO       ?= go
 BIN      := bin
 LDFLAGS  := -s -w
@@ -9,7 +10,7 @@ LDFLAGS  := -s -w
 COMPOSE  ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 COMPOSE_FILE := docker-compose-dev.yaml
 
-.PHONY: help build test run data vet clean images compose up logs down validate e2e bench
+.PHONY: help build test run data vet clean images compose up logs down validate e2e bench fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,6 +52,10 @@ validate: ## check the running server with an echo from inside its network
 
 e2e: images ## the Docker end-to-end suite (needs a Docker engine)
 	COMPOSE="$(COMPOSE)" $(GO) test -tags docker -count=1 -timeout 30m -v -run Docker ./cmd/e2e
+
+fuzz: ## run the codec's fuzz targets for FUZZTIME each (default 30s)
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./net/wire
+	$(GO) test -run '^$$' -fuzz '^FuzzReadFrame$$' -fuzztime $(FUZZTIME) ./net/wire
 
 bench: build ## measure the system end to end at ×1, ×10 and ×100 the course dataset
 	$(GO) run ./cmd/bench -bin $(BIN) $(BENCHFLAGS)
