@@ -84,6 +84,7 @@ func (s *Store) countBets(size int64) error {
 			return fmt.Errorf("%w: %d in the bets file", ErrUnknownAgency, b.Agency)
 		}
 		s.stored[b.Agency-1]++
+		s.keepWinner(b.Agency, b)
 		return nil
 	})
 }

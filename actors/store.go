@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -49,7 +48,7 @@ type Store struct {
 	stored   []uint64 // bets in the file per agency, at index agency-1
 	finished []bool   // agencies in the done file, at index agency-1
 	sealed   bool
-	winners  map[int][]string // the draw, once run
+	winners  map[int][]string // documents of the winning bets stored, by agency, in file order
 	syncs    int              // fsyncs of appended bets, for tests
 }
 
@@ -131,6 +130,7 @@ func OpenStore(cfg StoreConfig) (*Store, error) {
 		buf:      buf,
 		bw:       domain.NewBetsWriter(buf),
 		stored:   make([]uint64, cfg.Agencies),
+		winners:  make(map[int][]string),
 		finished: make([]bool, cfg.Agencies),
 	}
 	if err := s.recover(); err != nil {
@@ -315,9 +315,21 @@ func (s *Store) commit(group []appendReq) error {
 	}
 	s.stored = next
 	for _, p := range accepted {
+		for _, b := range p.bets {
+			s.keepWinner(p.req.agency, b)
+		}
 		p.req.reply <- appendRep{res: Appended{Stored: p.stored, New: len(p.bets)}}
 	}
 	return nil
+}
+
+// keepWinner notes the document of a bet just stored if it wins, so the
+// draw needs no scan of the bets file.
+func (s *Store) keepWinner(agency int, b domain.Bet) {
+	if b.Wins() {
+		// Clone: the document may share memory with a whole frame or row.
+		s.winners[agency] = append(s.winners[agency], strings.Clone(b.Document))
+	}
 }
 
 // fresh returns the bets of req at positions not yet stored, given the
@@ -433,8 +445,10 @@ func (s *Store) writeDone(agency int, total uint64) error {
 
 // Draw seals the store, so that new bets fail with ErrSealed, and returns the
 // documents of the winning bets by agency, in the order they were stored.
-// Agencies without winners are absent from the map. The file is scanned once;
-// later calls return the same result. The map is the caller's.
+// Agencies without winners are absent from the map. The store keeps the
+// winners as it stores bets (and finds them again when it recovers the bets
+// file on open), so the draw costs no scan of the file. The map is the
+// caller's.
 func (s *Store) Draw(ctx context.Context) (map[int][]string, error) {
 	req := drawReq{make(chan drawRep, 1)}
 	rep, err := call(ctx, s.drawc, req, req.reply, s.done)
@@ -444,36 +458,10 @@ func (s *Store) Draw(ctx context.Context) (map[int][]string, error) {
 	return rep.winners, rep.err
 }
 
-// draw seals the store and scans the bets file for winners, once.
+// draw seals the store and returns the winners.
 func (s *Store) draw() (map[int][]string, error) {
 	s.sealed = true
-	if s.winners == nil {
-		w, err := s.scan()
-		if err != nil {
-			return nil, fmt.Errorf("draw: %w", err)
-		}
-		s.winners = w
-	}
 	return cloneWinners(s.winners), nil
-}
-
-// scan reads the winners from the bets file. Nothing is buffered: every
-// commit flushes and fsyncs, and a failed one stops the store.
-func (s *Store) scan() (map[int][]string, error) {
-	fi, err := s.f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	w := make(map[int][]string)
-	r := bufio.NewReaderSize(io.NewSectionReader(s.f, 0, fi.Size()), readSize)
-	err = domain.ReadBets(r, func(b domain.Bet) error {
-		if b.Wins() {
-			// Clone: the document shares memory with its whole row.
-			w[b.Agency] = append(w[b.Agency], strings.Clone(b.Document))
-		}
-		return nil
-	})
-	return w, err
 }
 
 func cloneWinners(w map[int][]string) map[int][]string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
@@ -93,12 +94,15 @@ func (cn *conn) batch(ctx context.Context, b wire.Batch) error {
 // logStored logs each stored bet: at DEBUG, except a batch of a single bet
 // (the course's first exercise sends one), which is logged at INFO.
 func (cn *conn) logStored(bets []domain.Bet) {
-	log := cn.log.Debug
+	level := slog.LevelDebug
 	if len(bets) == 1 {
-		log = cn.log.Info
+		level = slog.LevelInfo
+	}
+	if !cn.log.Enabled(context.Background(), level) {
+		return // the common case: no work per bet
 	}
 	for _, b := range bets {
-		log("apuesta_almacenada", "result", "success", "dni", b.Document, "numero", b.Number)
+		cn.log.Log(context.Background(), level, "apuesta_almacenada", "result", "success", "dni", b.Document, "numero", b.Number)
 	}
 }
 

@@ -44,6 +44,16 @@ func (e *encoder) str(s string) {
 type decoder struct {
 	b   []byte
 	err error
+	// shared, when set, is the whole payload as one string: str returns
+	// slices of it, so a frame of many strings costs one allocation.
+	shared string
+	size   int // the payload's length, with shared
+}
+
+// share makes the strings read from now on slices of one copy of the
+// payload.
+func (d *decoder) share() {
+	d.shared, d.size = string(d.b), len(d.b)
 }
 
 func (d *decoder) take(n int) []byte {
@@ -101,6 +111,7 @@ func (d *decoder) bool() bool {
 
 func (d *decoder) str() string {
 	n := int(d.u16())
+	off := d.size - len(d.b)
 	p := d.take(n)
 	if d.err != nil {
 		return ""
@@ -108,6 +119,9 @@ func (d *decoder) str() string {
 	if !utf8.Valid(p) {
 		d.fail("string is not valid UTF-8")
 		return ""
+	}
+	if d.shared != "" {
+		return d.shared[off : off+n]
 	}
 	return string(p)
 }

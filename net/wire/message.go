@@ -267,7 +267,10 @@ func Decode(f Frame) (Message, error) {
 	return m, nil
 }
 
+// decodeBatch decodes a batch. Its strings share one copy of the payload:
+// one allocation for a frame of up to hundreds of bets.
 func decodeBatch(d *decoder) Batch {
+	d.share()
 	m := Batch{First: d.u64()}
 	if n := d.count(minBetSize); n > 0 {
 		m.Bets = make([]domain.Bet, n)
