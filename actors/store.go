@@ -248,11 +248,24 @@ func unknown(agency int) error { return fmt.Errorf("%w: %d", ErrUnknownAgency, a
 // write or fsync error that stops the store. After a context error the batch
 // may or may not have been stored; Stored or a resend tells.
 func (s *Store) Append(ctx context.Context, agency int, first uint64, bets []domain.Bet) (Appended, error) {
-	req := newAppendReq(agency, first, bets)
-	if err := send(ctx, s.appendc, req, s.done); err != nil {
+	wait, err := s.Enqueue(ctx, agency, first, bets)
+	if err != nil {
 		return Appended{}, err
 	}
-	return waitAppend(ctx, req, s.done)
+	return wait(ctx)
+}
+
+// Enqueue is Append in two steps: it hands the batch to the store and
+// returns at once with a wait function that returns what Append would. The
+// store takes appends in the order they are enqueued, so a connection can
+// enqueue its batches one after the other and wait for each in turn while
+// the next are read: a window of batches in flight, committed together.
+func (s *Store) Enqueue(ctx context.Context, agency int, first uint64, bets []domain.Bet) (wait func(context.Context) (Appended, error), err error) {
+	req := newAppendReq(agency, first, bets)
+	if err := send(ctx, s.appendc, req, s.done); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) (Appended, error) { return waitAppend(ctx, req, s.done) }, nil
 }
 
 // newAppendReq copies bets: the store may still read them after a caller

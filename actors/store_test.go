@@ -308,7 +308,8 @@ func TestStoreStopped(t *testing.T) {
 		}
 		stop := start(t, s)
 		mustStop(t, stop)
-		n, err := wait(testCtx(t))
+		res, err := wait(testCtx(t))
+		n := res.Stored
 		var want uint64 // stopped before the append: nothing stored
 		if err == nil {
 			want = 3
@@ -344,7 +345,7 @@ func TestStoreGroupCommit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bets.csv")
 	s := mustOpen(t, path, agencies)
 	ctx := testCtx(t)
-	var waits []func(context.Context) (uint64, error)
+	var waits []func(context.Context) (actors.Appended, error)
 	for r := range rounds { // queued before Run starts: one group
 		for a := 1; a <= agencies; a++ {
 			wait, err := s.Enqueue(ctx, a, uint64(r*size), batch(r*size, size))
@@ -356,7 +357,8 @@ func TestStoreGroupCommit(t *testing.T) {
 	}
 	stop := start(t, s)
 	for i, wait := range waits {
-		n, err := wait(ctx)
+		res, err := wait(ctx)
+		n := res.Stored
 		if want := uint64((i/agencies + 1) * size); n != want || err != nil {
 			t.Fatalf("append %d = %d, %v; want %d, nil", i, n, err, want)
 		}

@@ -59,10 +59,6 @@ var errShutdown = closeWith(wire.CodeShuttingDown, "server shutting down")
 // fail line, with the reason, only when the peer or the server failed.
 func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	defer c.Close()
-	// On shutdown, a read in progress returns at once; a request being
-	// handled is finished first.
-	stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Now()) })
-	defer stop()
 	cn := newConn(s, c)
 	err := cn.serve(ctx)
 	var ec *errClose
@@ -82,13 +78,37 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 }
 
 // serve reads and handles requests until one of them ends the connection.
+// A second goroutine writes the replies to batches (see replies), so the
+// reader does not wait for the store between batches. If the writer fails,
+// it stops the reader, and its error is the connection's.
 func (cn *conn) serve(ctx context.Context) error {
+	ctx, stopReading := context.WithCancel(ctx)
+	defer stopReading()
+	// On shutdown, or when the writer fails, a read in progress returns at
+	// once; a request being handled is finished first.
+	stop := context.AfterFunc(ctx, func() { cn.c.SetReadDeadline(time.Now()) })
+	defer stop()
+	q := make(chan pending, window)
+	werr := make(chan error, 1)
+	go func() {
+		w := &replies{cn: cn}
+		werr <- w.run(q, stopReading)
+	}()
+	err := cn.readLoop(ctx, q)
+	close(q)
+	if e := <-werr; e != nil {
+		return e
+	}
+	return err
+}
+
+func (cn *conn) readLoop(ctx context.Context, q chan<- pending) error {
 	for {
 		m, err := cn.read(ctx)
 		if err != nil {
 			return err
 		}
-		if err := cn.handle(ctx, m); err != nil {
+		if err := cn.handle(ctx, m, q); err != nil {
 			return err
 		}
 	}
@@ -99,7 +119,7 @@ func (cn *conn) serve(ctx context.Context) error {
 // errShutdown, or an *errClose to report to the peer.
 func (cn *conn) read(ctx context.Context) (wire.Message, error) {
 	cn.c.SetReadDeadline(time.Now().Add(cn.srv.cfg.IdleTimeout))
-	if ctx.Err() != nil { // checked after the deadline is set: see serveConn
+	if ctx.Err() != nil { // checked after the deadline is set: see serve
 		return nil, errShutdown
 	}
 	f, err := wire.ReadFrame(cn.br, cn.rbuf)

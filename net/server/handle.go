@@ -13,8 +13,15 @@ import (
 	"github.com/tp0/loteria/net/wire"
 )
 
-// handle answers one request. A non-nil error ends the connection.
-func (cn *conn) handle(ctx context.Context, m wire.Message) error {
+// handle answers one request. Batches are queued on q; any other request
+// is answered once every reply queued before it has been written (drain),
+// so replies keep the order of requests. A non-nil error ends the
+// connection.
+func (cn *conn) handle(ctx context.Context, m wire.Message, q chan<- pending) error {
+	if b, ok := m.(wire.Batch); ok && cn.agency != 0 {
+		return cn.batch(b, q)
+	}
+	drain(q)
 	if p, ok := m.(wire.Ping); ok { // allowed before hello: health checks
 		return cn.write(wire.Pong(p))
 	}
@@ -24,19 +31,23 @@ func (cn *conn) handle(ctx context.Context, m wire.Message) error {
 	if cn.agency == 0 {
 		return closeWith(wire.CodeUnexpected, "%s before hello", m.Type())
 	}
-	// A request being handled is finished even if the server starts to shut
-	// down meanwhile: the store keeps running until every connection ends.
-	work := context.WithoutCancel(ctx)
 	switch m := m.(type) {
-	case wire.Batch:
-		return cn.batch(work, m)
 	case wire.Done:
-		return cn.done(work, m)
+		// Finished even if the server starts to shut down meanwhile: the
+		// store keeps running until every connection ends.
+		return cn.done(context.WithoutCancel(ctx), m)
 	case wire.WinnersQuery:
 		return cn.winners(ctx)
 	default:
 		return closeWith(wire.CodeUnexpected, "%s is not a request", m.Type())
 	}
+}
+
+// drain waits until the writer has written every reply queued before.
+func drain(q chan<- pending) {
+	done := make(chan struct{})
+	q <- pending{barrier: done}
+	<-done
 }
 
 // hello fixes the connection's agency, once its secret checks out: every
@@ -62,33 +73,46 @@ func (cn *conn) hello(ctx context.Context, h wire.Hello) error {
 	return cn.write(wire.Welcome{Stored: stored, Finished: finished})
 }
 
-// batch validates a batch whole, then stores it whole and acknowledges it
-// once the store says it is on disk, or rejects it whole.
-func (cn *conn) batch(ctx context.Context, b wire.Batch) error {
+// batch validates a batch whole and hands it to the store, or rejects it
+// whole. Its reply is queued: the writer sends it once the store has the
+// batch on disk (see verdict).
+func (cn *conn) batch(b wire.Batch, q chan<- pending) error {
+	now := time.Now() // one clock read for the whole batch
 	for i := range b.Bets {
 		b.Bets[i].Agency = cn.agency
-		if err := b.Bets[i].Validate(); err != nil {
+		if err := b.Bets[i].ValidateOn(now); err != nil {
 			cn.log.Error("apuesta_recibida", "result", "fail", "cantidad", len(b.Bets), "agency", cn.agency, "bet", i, "error", err)
-			return cn.write(wire.Reject{First: b.First, Index: uint16(i), Code: wire.CodeInvalidBet, Reason: err.Error()})
+			q <- pending{reply: wire.Reject{First: b.First, Index: uint16(i), Code: wire.CodeInvalidBet, Reason: err.Error()}}
+			return nil
 		}
 	}
-	res, err := cn.srv.cfg.Store.Append(ctx, cn.agency, b.First, b.Bets)
-	if code, ok := rejectCode(err); ok {
-		cn.log.Error("apuesta_recibida", "result", "fail", "cantidad", len(b.Bets), "agency", cn.agency, "code", code, "error", err)
-		return cn.write(wire.Reject{First: b.First, Code: code, Reason: err.Error()})
-	}
+	// Enqueued with no deadline: a batch read is a batch the store gets,
+	// even if the server starts to shut down meanwhile.
+	wait, err := cn.srv.cfg.Store.Enqueue(context.Background(), cn.agency, b.First, b.Bets)
 	if err != nil {
 		return actorFailed(err)
 	}
-	// Only the bets stored now count: a resent batch adds none.
-	fresh := b.Bets[len(b.Bets)-res.New:]
+	q <- pending{batch: b, wait: wait}
+	return nil
+}
+
+// verdict turns the store's answer to a batch into its reply, and logs it.
+// Only the bets stored now count as received: a resent batch adds none.
+func (cn *conn) verdict(b wire.Batch, res actors.Appended, err error) (wire.Message, error) {
+	if code, ok := rejectCode(err); ok {
+		cn.log.Error("apuesta_recibida", "result", "fail", "cantidad", len(b.Bets), "agency", cn.agency, "code", code, "error", err)
+		return wire.Reject{First: b.First, Code: code, Reason: err.Error()}, nil
+	}
+	if err != nil {
+		return nil, actorFailed(err)
+	}
 	if held := len(b.Bets) - res.New; held > 0 {
 		cn.log.Info("apuesta_recibida", "result", "success", "cantidad", res.New, "agency", cn.agency, "repetidas", held)
 	} else {
 		cn.log.Info("apuesta_recibida", "result", "success", "cantidad", res.New)
 	}
-	cn.logStored(fresh)
-	return cn.write(wire.Ack{First: b.First, Count: uint16(len(b.Bets)), Stored: res.Stored})
+	cn.logStored(b.Bets[len(b.Bets)-res.New:])
+	return wire.Ack{First: b.First, Count: uint16(len(b.Bets)), Stored: res.Stored}, nil
 }
 
 // logStored logs each stored bet: at DEBUG, except a batch of a single bet

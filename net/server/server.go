@@ -18,7 +18,7 @@ import (
 
 // Store is what a connection needs of the store actor.
 type Store interface {
-	Append(ctx context.Context, agency int, first uint64, bets []domain.Bet) (actors.Appended, error)
+	Enqueue(ctx context.Context, agency int, first uint64, bets []domain.Bet) (wait func(context.Context) (actors.Appended, error), err error)
 	Stored(ctx context.Context, agency int) (stored uint64, finished bool, err error)
 	Finish(ctx context.Context, agency int, total uint64) error
 }

@@ -1,0 +1,99 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tp0/loteria/actors"
+	"github.com/tp0/loteria/net/wire"
+)
+
+// window is how many batches of one connection may wait for the store at
+// once. While they wait the connection goes on reading, so an agency that
+// sends batches without waiting for each ack keeps the store busy, and the
+// store commits all that queued during one fsync with the next.
+const window = 64
+
+// pending is the reply to a request, in the order the requests came: the
+// store's verdict on a batch (wait), a reply already known (reply), or a
+// barrier that the writer closes once everything before it is written.
+type pending struct {
+	batch   wire.Batch
+	wait    func(context.Context) (actors.Appended, error)
+	reply   wire.Message
+	barrier chan struct{}
+}
+
+// replies is the writer's half of a connection: it writes the replies to
+// batches in order as the store settles them, coalescing those that are
+// ready into one write.
+type replies struct {
+	cn  *conn
+	out []byte // frames not yet written
+}
+
+// run writes the replies queued on q until q is closed. After a failure it
+// calls fail (which stops the reader) and only drains q, releasing
+// barriers, so the reader never blocks on it.
+func (r *replies) run(q <-chan pending, fail func()) error {
+	var err error
+	for p := range q {
+		if err != nil {
+			release(p)
+			continue
+		}
+		if p.barrier != nil {
+			err = r.flush()
+			close(p.barrier)
+		} else if err = r.settle(p); err == nil && len(q) == 0 {
+			err = r.flush() // nothing more queued: send what is ready
+		}
+		if err != nil {
+			fail()
+		}
+	}
+	if err != nil {
+		return err
+	}
+	return r.flush()
+}
+
+func release(p pending) {
+	if p.barrier != nil {
+		close(p.barrier)
+	}
+}
+
+// settle waits for the store's verdict on a batch, if needed, logs it and
+// queues the reply. Batches the store already took are settled even during
+// a shutdown: the store runs until every connection has ended.
+func (r *replies) settle(p pending) error {
+	m := p.reply
+	if p.wait != nil {
+		res, err := p.wait(context.Background())
+		if m, err = r.cn.verdict(p.batch, res, err); err != nil {
+			return err
+		}
+	}
+	b, err := wire.AppendFrame(r.out, m)
+	if err != nil {
+		return err
+	}
+	r.out = b
+	return nil
+}
+
+// flush writes the queued frames in one write.
+func (r *replies) flush() error {
+	if len(r.out) == 0 {
+		return nil
+	}
+	r.cn.c.SetWriteDeadline(time.Now().Add(r.cn.srv.cfg.WriteTimeout))
+	_, err := r.cn.c.Write(r.out)
+	r.out = r.out[:0]
+	if err != nil {
+		return fmt.Errorf("write replies: %w", err)
+	}
+	return nil
+}
