@@ -14,9 +14,13 @@ import (
 	"github.com/tp0/loteria/domain"
 )
 
-// defaultBatchMaxAmount is the default of batch.maxAmount, the most bets
-// in one batch.
-const defaultBatchMaxAmount = 175
+// Batch defaults: batch.maxAmount, the most bets in one batch, and
+// batch.window, the most batches sent and not acknowledged yet.
+const (
+	defaultBatchMaxAmount = 175
+	defaultBatchWindow    = 32
+	maxBatchWindow        = 256
+)
 
 // Config is the agency's configuration: the defaults, then the YAML file
 // given with -config, then the environment variables in envKeys and
@@ -25,7 +29,8 @@ type Config struct {
 	ID             int           `koanf:"id"` // required
 	ServerAddress  string        `koanf:"server.address"`
 	BatchMaxAmount int           `koanf:"batch.maxAmount"`
-	DataPath       string        `koanf:"data.path"` // default .data/agency-{ID}.csv
+	BatchWindow    int           `koanf:"batch.window"` // batches in flight; 1 is stop-and-wait
+	DataPath       string        `koanf:"data.path"`    // default .data/agency-{ID}.csv
 	LogLevel       string        `koanf:"log.level"`
 	Timeout        time.Duration `koanf:"server.timeout"` // each read or write on the socket
 	RetryDeadline  time.Duration `koanf:"retry.deadline"` // give up after this long without progress
@@ -50,6 +55,7 @@ var envKeys = map[string]string{
 	"CLI_ID":              "id",
 	"CLI_SERVER_ADDRESS":  "server.address",
 	"CLI_BATCH_MAXAMOUNT": "batch.maxAmount",
+	"CLI_BATCH_WINDOW":    "batch.window",
 	"CLI_DATA_PATH":       "data.path",
 	"CLI_LOG_LEVEL":       "log.level",
 	"CLI_TIMEOUT":         "server.timeout",
@@ -79,6 +85,7 @@ func defaultConfig() Config {
 	return Config{
 		ServerAddress:  "localhost:12345",
 		BatchMaxAmount: defaultBatchMaxAmount,
+		BatchWindow:    defaultBatchWindow,
 		LogLevel:       "INFO",
 		Timeout:        10 * time.Second,
 		RetryDeadline:  30 * time.Second,
@@ -156,6 +163,7 @@ func (c Config) validate() error {
 	_, _, err := net.SplitHostPort(c.ServerAddress)
 	check(err == nil, "server.address", "must be host:port, got %q", c.ServerAddress)
 	check(c.BatchMaxAmount >= 1 && c.BatchMaxAmount <= 10000, "batch.maxAmount", "must be 1..10000, got %d", c.BatchMaxAmount)
+	check(c.BatchWindow >= 1 && c.BatchWindow <= maxBatchWindow, "batch.window", "must be 1..%d, got %d", maxBatchWindow, c.BatchWindow)
 	check(strings.TrimSpace(c.DataPath) != "", "data.path", "must not be blank")
 	_, err = logline.ParseLevel(c.LogLevel)
 	check(err == nil, "log.level", "%v", err)
@@ -195,6 +203,7 @@ func (c Config) logAttrs() []any {
 		"client_id", c.ID,
 		"server_address", c.ServerAddress,
 		"batch_max_amount", c.BatchMaxAmount,
+		"batch_window", c.BatchWindow,
 		"data_path", c.DataPath,
 		"log_level", c.LogLevel,
 		"timeout", c.Timeout,

@@ -31,7 +31,7 @@ func mustLoad(tb testing.TB, args, environ []string) Config {
 
 func TestConfigDefaults(t *testing.T) {
 	want := Config{
-		ID: 3, ServerAddress: "localhost:12345", BatchMaxAmount: defaultBatchMaxAmount,
+		ID: 3, ServerAddress: "localhost:12345", BatchMaxAmount: defaultBatchMaxAmount, BatchWindow: defaultBatchWindow,
 		DataPath: filepath.Join(".data", "agency-3.csv"), LogLevel: "INFO",
 		Timeout: 10 * time.Second, RetryDeadline: 30 * time.Second, WinnersTimeout: 10 * time.Minute,
 	}
@@ -51,6 +51,7 @@ server:
   timeout: 5s
 batch:
   maxAmount: 64
+  window: 8
 data:
   path: /data/bets.csv
 log:
@@ -65,7 +66,7 @@ secret: from-file
 func TestConfigFileAndEnv(t *testing.T) {
 	path := mustFile(t, fileYAML)
 	fromFile := Config{
-		ID: 2, ServerAddress: "server:12345", BatchMaxAmount: 64, DataPath: "/data/bets.csv", LogLevel: "DEBUG",
+		ID: 2, ServerAddress: "server:12345", BatchMaxAmount: 64, BatchWindow: 8, DataPath: "/data/bets.csv", LogLevel: "DEBUG",
 		Timeout: 5 * time.Second, RetryDeadline: time.Minute, WinnersTimeout: 30 * time.Minute,
 		Secret: "from-file",
 	}
@@ -73,12 +74,12 @@ func TestConfigFileAndEnv(t *testing.T) {
 		t.Errorf("file:\n got %+v\nwant %+v", got, fromFile)
 	}
 	environ := []string{
-		"CLI_ID=7", "CLI_SERVER_ADDRESS=[::1]:9000", "CLI_BATCH_MAXAMOUNT=10000", "CLI_DATA_PATH=x.csv",
+		"CLI_ID=7", "CLI_SERVER_ADDRESS=[::1]:9000", "CLI_BATCH_MAXAMOUNT=10000", "CLI_BATCH_WINDOW=256", "CLI_DATA_PATH=x.csv",
 		"CLI_LOG_LEVEL=error", "CLI_TIMEOUT=1s", "CLI_RETRY_DEADLINE=2s", "CLI_WINNERS_TIMEOUT=3s",
 		"CLI_SECRET=from-env",
 	}
 	fromEnv := Config{
-		ID: 7, ServerAddress: "[::1]:9000", BatchMaxAmount: 10000, DataPath: "x.csv", LogLevel: "error",
+		ID: 7, ServerAddress: "[::1]:9000", BatchMaxAmount: 10000, BatchWindow: 256, DataPath: "x.csv", LogLevel: "error",
 		Timeout: time.Second, RetryDeadline: 2 * time.Second, WinnersTimeout: 3 * time.Second,
 		Secret: "from-env",
 	}
@@ -154,6 +155,10 @@ func TestConfigErrors(t *testing.T) {
 		{"Address", nil, []string{"CLI_ID=1", "CLI_SERVER_ADDRESS=server"}, []string{"server.address (CLI_SERVER_ADDRESS): must be host:port"}},
 		{"MaxAmountZero", nil, []string{"CLI_ID=1", "CLI_BATCH_MAXAMOUNT=0"}, []string{"batch.maxAmount (CLI_BATCH_MAXAMOUNT): must be 1..10000, got 0"}},
 		{"MaxAmountHigh", nil, []string{"CLI_ID=1", "CLI_BATCH_MAXAMOUNT=10001"}, []string{"batch.maxAmount (CLI_BATCH_MAXAMOUNT): must be 1..10000, got 10001"}},
+		{"WindowZero", nil, []string{"CLI_ID=1", "CLI_BATCH_WINDOW=0"}, []string{"batch.window (CLI_BATCH_WINDOW): must be 1..256, got 0"}},
+		{"WindowHigh", nil, []string{"CLI_ID=1", "CLI_BATCH_WINDOW=257"}, []string{"batch.window (CLI_BATCH_WINDOW): must be 1..256, got 257"}},
+		{"WindowNotNumber", nil, []string{"CLI_ID=1", "CLI_BATCH_WINDOW=many"}, []string{"batch.window (CLI_BATCH_WINDOW)", `"many"`}},
+		{"WindowCase", []string{"-config", mustFile(t, "batch:\n  Window: 5\n")}, id, []string{`"batch.Window"`, `"batch.window"`}},
 		{"DataPathBlank", nil, []string{"CLI_ID=1", "CLI_DATA_PATH= "}, []string{"data.path (CLI_DATA_PATH): must not be blank"}},
 		{"LogLevel", nil, []string{"CLI_ID=1", "CLI_LOG_LEVEL=TRACE"}, []string{"log.level (CLI_LOG_LEVEL)", `"TRACE"`}},
 		{"Timeout", nil, []string{"CLI_ID=1", "CLI_TIMEOUT=0s"}, []string{"server.timeout (CLI_TIMEOUT): must be positive"}},
@@ -189,7 +194,7 @@ func TestConfigLogAttrs(t *testing.T) {
 	for i := 0; i < len(attrs); i += 2 {
 		keys = append(keys, attrs[i].(string))
 	}
-	want := []string{"client_id", "server_address", "batch_max_amount", "data_path", "log_level", "timeout", "retry_deadline", "winners_timeout", "auth"}
+	want := []string{"client_id", "server_address", "batch_max_amount", "batch_window", "data_path", "log_level", "timeout", "retry_deadline", "winners_timeout", "auth"}
 	if !reflect.DeepEqual(keys, want) {
 		t.Errorf("keys %q, want %q", keys, want)
 	}

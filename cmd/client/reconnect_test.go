@@ -50,16 +50,11 @@ func retryLines(t *testing.T, out string) int {
 // an Error the server may get over), the agency reconnects, resumes where
 // the welcome says, and the server holds every bet exactly once, at its
 // position. Only a batch whose ack was lost and that the welcome does not
-// count yet is sent twice.
+// count yet is sent twice. So with the default window (the whole stream in
+// flight) and with a window of 1 (stop-and-wait).
 func TestRunLost(t *testing.T) {
 	shutdown := errFrame(wire.CodeShuttingDown)
-	tests := []struct {
-		name   string
-		single bool // a single bet before the file's
-		faults map[at]fault
-		dups   int // bets the server must receive again
-		dones  int // done messages the server must receive
-	}{
+	tests := []lostCase{
 		{"HelloDropped", false, map[at]fault{helloAt(1): {}}, 0, 1},
 		{"HelloBusy", false, map[at]fault{helloAt(1): {send: errFrame(wire.CodeBusy)}, helloAt(2): {send: shutdown}}, 0, 1},
 		{"HelloTimeout", false, map[at]fault{helloAt(1): {hang: true}}, 0, 1},
@@ -88,40 +83,55 @@ func TestRunLost(t *testing.T) {
 		}, 7, 2},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			bets := makeBets(60, "Ana")
-			want := bets
-			env := []string{"CLI_BATCH_MAXAMOUNT=7", "CLI_TIMEOUT=1s"}
-			if tt.single {
-				env = append(env, betVars...)
-				want = append([]domain.Bet{{FirstName: "Santiago Lionel", LastName: "Lorca",
-					Document: "30904465", Birthdate: "1999-03-17", Number: 7574}}, bets...)
-			}
-			s := &fakeServer{faults: tt.faults, winners: []string{"30000001", "30000007", "30000042"}}
-			out, err := runAgency(t, nil, testEnv(s.start(t), writeBets(t, bets), env...))
-			if err != nil {
-				t.Fatalf("run: %v\noutput:\n%s", err, out)
-			}
-			rows, dups := s.held()
-			if !slices.Equal(rows, want) {
-				t.Errorf("server holds %d bets, want the %d of the agency once each, in order; first differing: %s",
-					len(rows), len(want), firstDiff(rows, want))
-			}
-			if dups != tt.dups {
-				t.Errorf("server received %d bets again, want %d", dups, tt.dups)
-			}
-			total := uint64(len(want))
-			if got := s.doneTotals(); len(got) != tt.dones || slices.ContainsFunc(got, func(n uint64) bool { return n != total }) {
-				t.Errorf("done totals %v, want %d of %d", got, tt.dones, total)
-			}
-			if n := retryLines(t, out); n != len(tt.faults) {
-				t.Errorf("%d retry lines, want one per fault, %d\noutput:\n%s", n, len(tt.faults), out)
-			}
-			wantLine(t, out, "done", fmt.Sprintf("action: done | result: success | total: %d", total))
-			wantLine(t, out, "consulta_ganadores", "action: consulta_ganadores | result: success | cant_ganadores: 3")
-			wantLine(t, out, "exit", "action: exit | result: success")
-		})
+		for _, window := range []int{defaultBatchWindow, 1} {
+			t.Run(fmt.Sprintf("%s/W%d", tt.name, window), func(t *testing.T) {
+				testRunLost(t, tt, window)
+			})
+		}
 	}
+}
+
+// lostCase is a case of TestRunLost.
+type lostCase struct {
+	name   string
+	single bool // a single bet before the file's
+	faults map[at]fault
+	dups   int // bets the server must receive again
+	dones  int // done messages the server must receive
+}
+
+func testRunLost(t *testing.T, tt lostCase, window int) {
+	bets := makeBets(60, "Ana")
+	want := bets
+	env := []string{"CLI_BATCH_MAXAMOUNT=7", "CLI_TIMEOUT=1s", fmt.Sprintf("CLI_BATCH_WINDOW=%d", window)}
+	if tt.single {
+		env = append(env, betVars...)
+		want = append([]domain.Bet{{FirstName: "Santiago Lionel", LastName: "Lorca",
+			Document: "30904465", Birthdate: "1999-03-17", Number: 7574}}, bets...)
+	}
+	s := &fakeServer{faults: tt.faults, winners: []string{"30000001", "30000007", "30000042"}}
+	out, err := runAgency(t, nil, testEnv(s.start(t), writeBets(t, bets), env...))
+	if err != nil {
+		t.Fatalf("run: %v\noutput:\n%s", err, out)
+	}
+	rows, dups := s.held()
+	if !slices.Equal(rows, want) {
+		t.Errorf("server holds %d bets, want the %d of the agency once each, in order; first differing: %s",
+			len(rows), len(want), firstDiff(rows, want))
+	}
+	if dups != tt.dups {
+		t.Errorf("server received %d bets again, want %d", dups, tt.dups)
+	}
+	total := uint64(len(want))
+	if got := s.doneTotals(); len(got) != tt.dones || slices.ContainsFunc(got, func(n uint64) bool { return n != total }) {
+		t.Errorf("done totals %v, want %d of %d", got, tt.dones, total)
+	}
+	if n := retryLines(t, out); n != len(tt.faults) {
+		t.Errorf("%d retry lines, want one per fault, %d\noutput:\n%s", n, len(tt.faults), out)
+	}
+	wantLine(t, out, "done", fmt.Sprintf("action: done | result: success | total: %d", total))
+	wantLine(t, out, "consulta_ganadores", "action: consulta_ganadores | result: success | cant_ganadores: 3")
+	wantLine(t, out, "exit", "action: exit | result: success")
 }
 
 // TestRunServerGone: a server that goes away for good mid-stream is

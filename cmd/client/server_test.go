@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"io"
 	"net"
@@ -18,7 +19,8 @@ import (
 type batch struct {
 	first uint64
 	bets  []domain.Bet
-	frame int // bytes on the wire, header included
+	frame int  // bytes on the wire, header included
+	ahead bool // more bytes had arrived behind it when it was read
 }
 
 // at names the n-th message of type t the fake server receives, counted
@@ -42,6 +44,13 @@ type fault struct {
 // what it sends. Like the real server it stores each position once, keeps
 // its state across connections and tells each hello where to resume. Set
 // the fields above mu before start.
+//
+// With hold set, it reads batches without answering them until hold of
+// them wait, or the last one reaches end (the agency's last bet), and
+// nothing more has arrived behind them; then it stores and answers them
+// all. A window of hold batches is then seen whole, and a client that
+// sends past its window is likely caught with more than hold waiting
+// (maxHeld). Waiting batches are lost with their connection.
 type fakeServer struct {
 	welcome wire.Welcome // the state at start, as an earlier run left it
 	winners []string
@@ -49,6 +58,8 @@ type fakeServer struct {
 	undone  *wire.Reject // answer to every done, if set
 	park    bool         // never answer winners queries
 	faults  map[at]fault
+	hold    int           // batches to hold unanswered; 0 answers each at once
+	end     uint64        // with hold: the position after the agency's last bet
 	query   chan struct{} // closed at the first winners query
 
 	mu       sync.Mutex
@@ -62,6 +73,7 @@ type fakeServer struct {
 	totals   []uint64          // the total of every done received
 	secrets  []string          // the secret of every hello
 	pings    int
+	maxHeld  int // the most batches waiting unanswered at once (hold)
 	ln       net.Listener
 	conns    []net.Conn
 	closed   bool
@@ -122,9 +134,11 @@ func (s *fakeServer) kill() {
 // serve answers one connection until it ends.
 func (s *fakeServer) serve(t *testing.T, nc net.Conn) {
 	defer nc.Close()
+	br := bufio.NewReaderSize(nc, 64<<10)
 	buf := make([]byte, wire.MaxPayload)
+	var queue []wire.Message // read and not answered yet (hold)
 	for {
-		f, err := wire.ReadFrame(nc, buf)
+		f, err := wire.ReadFrame(br, buf)
 		if err != nil {
 			return
 		}
@@ -133,11 +147,18 @@ func (s *fakeServer) serve(t *testing.T, nc net.Conn) {
 			t.Errorf("fake server: %v", err)
 			return
 		}
-		flt, faulty := s.note(m, wire.HeaderSize+len(f.Payload))
+		flt, faulty := s.note(m, wire.HeaderSize+len(f.Payload), br.Buffered() > 0)
+		queue = append(queue, m)
+		if !faulty && s.holding(t, queue, br) {
+			continue
+		}
 		var reply []wire.Message
 		if !faulty || flt.keep {
-			reply = s.answer(t, m, flt.stale)
+			for i, q := range queue {
+				reply = append(reply, s.answer(t, q, flt.stale && i == len(queue)-1)...)
+			}
 		}
+		queue = queue[:0]
 		if faulty {
 			s.inject(nc, flt)
 			return
@@ -150,8 +171,28 @@ func (s *fakeServer) serve(t *testing.T, nc net.Conn) {
 	}
 }
 
+// holding reports whether to go on reading before answering queue, which
+// holds batches only (but perhaps its last message): see hold.
+func (s *fakeServer) holding(t *testing.T, queue []wire.Message, br *bufio.Reader) bool {
+	if s.hold == 0 {
+		return false
+	}
+	last, ok := queue[len(queue)-1].(wire.Batch)
+	if !ok {
+		if len(queue) > 1 {
+			t.Errorf("fake server got %s with %d batches unanswered", queue[len(queue)-1].Type(), len(queue)-1)
+		}
+		return false
+	}
+	s.mu.Lock()
+	s.maxHeld = max(s.maxHeld, len(queue))
+	s.mu.Unlock()
+	end := last.First+uint64(len(last.Bets)) >= s.end
+	return br.Buffered() > 0 || len(queue) < s.hold && !end
+}
+
 // note records what arrived and returns the fault planned for it, if any.
-func (s *fakeServer) note(m wire.Message, frame int) (fault, bool) {
+func (s *fakeServer) note(m wire.Message, frame int, ahead bool) (fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seen[m.Type()]++
@@ -159,7 +200,7 @@ func (s *fakeServer) note(m wire.Message, frame int) (fault, bool) {
 	case wire.Hello:
 		s.secrets = append(s.secrets, m.Secret)
 	case wire.Batch:
-		s.batches = append(s.batches, batch{first: m.First, bets: m.Bets, frame: frame})
+		s.batches = append(s.batches, batch{first: m.First, bets: m.Bets, frame: frame, ahead: ahead})
 	case wire.Done:
 		s.totals = append(s.totals, m.Total)
 	case wire.WinnersQuery:
@@ -245,6 +286,13 @@ func (s *fakeServer) inject(nc net.Conn, f fault) {
 	if f.hang {
 		io.Copy(io.Discard, nc)
 	}
+}
+
+// mostHeld returns the most batches that waited unanswered at once (hold).
+func (s *fakeServer) mostHeld() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxHeld
 }
 
 // received returns the batches received so far.

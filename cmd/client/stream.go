@@ -13,8 +13,9 @@ import (
 
 // stream sends the single bet, if any, then the valid bets of f, if any,
 // numbered from 0 in that order, skipping the positions below stored that
-// the server already holds. f is read from its start, a row at a time. It
-// returns how many valid bets there are.
+// the server already holds. f is read from its start, a row at a time.
+// Batches are pipelined, at most cfg.BatchWindow in flight; stream returns,
+// with how many valid bets there are, once the server has acked them all.
 func (a *agency) stream(ctx context.Context, single *domain.Bet, f io.Reader, stored uint64) (uint64, error) {
 	a.batch.Bets, a.size = a.batch.Bets[:0], 0 // what a lost session left
 	var pos uint64
@@ -50,20 +51,27 @@ func (a *agency) stream(ctx context.Context, single *domain.Bet, f io.Reader, st
 		}
 		pos++
 	}
-	return pos, a.flush(ctx)
+	if err := a.flush(ctx); err != nil {
+		return 0, err
+	}
+	return pos, a.drain(ctx)
 }
 
-// sendSingle sends the single bet as its own batch, at position 0.
+// sendSingle sends the single bet as its own batch, at position 0, and
+// waits for its ack.
 func (a *agency) sendSingle(ctx context.Context, b domain.Bet) error {
 	a.batch = wire.Batch{First: 0, Bets: []domain.Bet{b}}
 	if err := a.flush(ctx); err != nil {
+		return err
+	}
+	if err := a.drain(ctx); err != nil {
 		return err
 	}
 	logline.Success(a.log, "apuesta_enviada", "dni", b.Document, "numero", b.Number)
 	return nil
 }
 
-// add puts the bet at pos in the batch, first sending the batch if the bet
+// add puts the bet at pos in the batch, first posting the batch if the bet
 // would take it past cfg.BatchMaxAmount bets or wire.MaxBatchBytes bytes.
 func (a *agency) add(ctx context.Context, pos uint64, b domain.Bet) error {
 	n := wire.BetSize(b)
@@ -80,18 +88,42 @@ func (a *agency) add(ctx context.Context, pos uint64, b domain.Bet) error {
 	return nil
 }
 
-// flush sends the batch, if not empty, and waits for its ack.
+// flush posts the batch, if not empty, and empties it for reuse (Post has
+// copied its bytes). A full window then waits for the oldest ack.
 func (a *agency) flush(ctx context.Context) error {
 	if len(a.batch.Bets) == 0 {
 		return nil
 	}
-	if _, err := a.conn.Send(ctx, a.batch); err != nil {
+	if err := a.conn.Post(ctx, a.batch); err != nil {
+		return failReply("apuesta_enviada", err)
+	}
+	a.batch.Bets, a.size = a.batch.Bets[:0], 0
+	if a.conn.InFlight() >= a.cfg.BatchWindow {
+		return a.ack(ctx)
+	}
+	return nil
+}
+
+// drain waits for the ack of every batch in flight.
+func (a *agency) drain(ctx context.Context) error {
+	for a.conn.InFlight() > 0 {
+		if err := a.ack(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ack waits for the ack of the oldest batch in flight: progress, which
+// counts the batch's bets as sent. A reject ends the run.
+func (a *agency) ack(ctx context.Context) error {
+	ack, err := a.conn.Ack(ctx)
+	if err != nil {
 		return failReply("apuesta_enviada", err)
 	}
 	a.retry.progress()
-	logline.Debug(a.log, "batch_enviado", "first", a.batch.First, "cantidad", len(a.batch.Bets))
-	a.sent += len(a.batch.Bets)
-	a.batch.Bets, a.size = a.batch.Bets[:0], 0
+	logline.Debug(a.log, "batch_enviado", "first", ack.First, "cantidad", ack.Count)
+	a.sent += int(ack.Count)
 	if now := time.Now(); now.Sub(a.logged) >= progressEvery {
 		rate := float64(a.sent) / now.Sub(a.start).Seconds()
 		logline.InProgress(a.log, "progreso", "enviadas", a.sent, "bets_per_s", int(rate))

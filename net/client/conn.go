@@ -16,7 +16,20 @@ import (
 var (
 	ErrUnexpected = errors.New("unexpected reply")
 	ErrBroken     = errors.New("connection broken")
+	ErrInFlight   = errors.New("batches in flight")
+	ErrNoBatch    = errors.New("no batch in flight")
 )
+
+// flushAt is how many buffered bytes make Post write them out: enough
+// frames to spare most system calls, few enough that the server is not
+// left idle.
+const flushAt = 64 << 10
+
+// span is a batch in flight: its first position and how many bets it has.
+type span struct {
+	first uint64
+	count int
+}
 
 // past is a deadline that has already passed: setting it unblocks any read
 // or write in progress.
@@ -24,6 +37,12 @@ var past = time.Unix(1, 0)
 
 // Conn is one connection to the server. It is not safe for concurrent use,
 // except Close, which may be called from another goroutine to abort a call.
+//
+// Batches may be pipelined: Post queues a batch without waiting, Ack reads
+// the reply to the oldest batch in flight. The server answers a
+// connection's batches in order, one Ack or Reject each. Every other
+// request (Hello, Send, Done, Winners, Ping) needs no batch in flight and
+// fails at once with ErrInFlight otherwise, without breaking the Conn.
 //
 // After any error other than a wire.Reject the stream may be out of step
 // with the server (a reply may still be on its way), so the Conn is broken:
@@ -36,8 +55,9 @@ type Conn struct {
 	nc      net.Conn
 	r       *bufio.Reader
 	timeout time.Duration
-	wbuf    []byte // reused for every frame written
+	wbuf    []byte // frames not written yet; reused
 	rbuf    []byte // reused for every frame read
+	flight  []span // batches posted and not answered yet, oldest first
 	err     error  // set once the Conn is broken
 }
 
@@ -78,25 +98,58 @@ func (c *Conn) Hello(ctx context.Context, agency uint32, secret string) (wire.We
 }
 
 // Send sends one batch and waits for its Ack. A refused batch yields an
-// error wrapping the server's wire.Reject; the Conn stays usable.
+// error wrapping the server's wire.Reject; the Conn stays usable. It is
+// Post then Ack, so it needs no other batch in flight.
 func (c *Conn) Send(ctx context.Context, b wire.Batch) (wire.Ack, error) {
-	m, err := c.call(ctx, "send", b)
+	if err := c.idle("send"); err != nil {
+		return wire.Ack{}, err
+	}
+	var m wire.Message
+	err := c.watch(ctx, "send", func() error {
+		err := c.enqueue(ctx, b)
+		if err == nil {
+			m, err = c.receive(ctx)
+		}
+		return err
+	})
 	if err != nil {
 		return wire.Ack{}, err
 	}
-	switch m := m.(type) {
-	case wire.Ack:
-		if m.First != b.First || int(m.Count) != len(b.Bets) {
-			c.err = fmt.Errorf("%w: ack of %d bets at %d for %d at %d",
-				ErrUnexpected, m.Count, m.First, len(b.Bets), b.First)
-			return wire.Ack{}, fmt.Errorf("send: %w", c.err)
-		}
-		return m, nil
-	case wire.Reject:
-		return wire.Ack{}, c.reject("send", m, b.First)
-	}
-	return wire.Ack{}, c.unexpected("send", m, wire.TypeAck)
+	return c.answer("send", m)
 }
+
+// Post queues batch b without waiting for its reply: its frame is copied
+// into the Conn's write buffer, so b.Bets may be reused at once, and b is
+// noted in flight. The buffer is written to the socket, in one Write, once
+// it holds about 64 KiB; Ack writes out the rest. A ctx already done
+// returns its error with nothing queued.
+func (c *Conn) Post(ctx context.Context, b wire.Batch) error {
+	return c.watch(ctx, "post", func() error { return c.enqueue(ctx, b) })
+}
+
+// Ack writes out whatever Post buffered, then reads the reply to the
+// oldest batch in flight and takes that batch off the FIFO. A reply for
+// any other batch breaks the Conn (ErrUnexpected). A refused batch yields
+// an error wrapping the server's wire.Reject, and the Conn stays usable:
+// the batches posted after it are still answered, in order. With no batch
+// in flight it returns ErrNoBatch.
+func (c *Conn) Ack(ctx context.Context) (wire.Ack, error) {
+	if len(c.flight) == 0 && c.err == nil {
+		return wire.Ack{}, fmt.Errorf("ack: %w", ErrNoBatch)
+	}
+	var m wire.Message
+	err := c.watch(ctx, "ack", func() (err error) {
+		m, err = c.receive(ctx)
+		return err
+	})
+	if err != nil {
+		return wire.Ack{}, err
+	}
+	return c.answer("ack", m)
+}
+
+// InFlight returns how many batches are posted and not answered yet.
+func (c *Conn) InFlight() int { return len(c.flight) }
 
 // Done reports that the agency has sent all its bets, total of them. A
 // server that does not hold them all answers with a wire.Reject
@@ -121,6 +174,9 @@ func (c *Conn) Done(ctx context.Context, total uint64) error {
 func (c *Conn) Winners(ctx context.Context, wait time.Duration) ([]string, error) {
 	if wait <= 0 {
 		return nil, fmt.Errorf("winners: wait must be positive, got %v", wait)
+	}
+	if err := c.idle("winners"); err != nil {
+		return nil, err
 	}
 	var docs []string
 	err := c.watch(ctx, "winners", func() error {

@@ -241,6 +241,13 @@ func TestTimeout(t *testing.T) {
 			_, err := c.Send(t.Context(), wire.Batch{Bets: make([]domain.Bet, 1)})
 			return err
 		},
+		"Ack": func(c *client.Conn) error {
+			if err := c.Post(t.Context(), wire.Batch{Bets: make([]domain.Bet, 1)}); err != nil {
+				return err
+			}
+			_, err := c.Ack(t.Context())
+			return err
+		},
 		"Done":    func(c *client.Conn) error { return c.Done(t.Context(), 1) },
 		"Winners": func(c *client.Conn) error { _, err := c.Winners(t.Context(), short); return err },
 		"Ping":    func(c *client.Conn) error { _, err := c.Ping(t.Context(), nil); return err },

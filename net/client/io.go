@@ -3,29 +3,88 @@ package client
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tp0/loteria/net/wire"
 )
 
 // call writes req and reads one reply, each within the Conn's timeout. A
-// wire.Error reply is returned as the error. Request and reply are kept
-// apart (write, read) so that a window of batches in flight could later
-// write several requests before reading their replies.
+// wire.Error reply is returned as the error. It refuses to run while
+// batches are in flight: their replies come first.
 func (c *Conn) call(ctx context.Context, op string, req wire.Message) (wire.Message, error) {
+	if err := c.idle(op); err != nil {
+		return nil, err
+	}
 	var reply wire.Message
 	err := c.watch(ctx, op, func() error {
-		if err := c.write(ctx, req); err != nil {
+		if err := c.buffer(req); err != nil {
 			return err
 		}
-		if err := c.deadline(ctx, c.nc.SetReadDeadline, c.timeout); err != nil {
-			return err
-		}
-		m, err := c.read()
+		m, err := c.receive(ctx)
 		reply = m
 		return err
 	})
 	return reply, err
+}
+
+// enqueue buffers b's frame and notes b in flight. The buffer is written
+// once it holds flushAt bytes or more.
+func (c *Conn) enqueue(ctx context.Context, b wire.Batch) error {
+	if err := c.buffer(b); err != nil {
+		return err
+	}
+	c.flight = append(c.flight, span{first: b.First, count: len(b.Bets)})
+	if len(c.wbuf) < flushAt {
+		return nil
+	}
+	return c.flush(ctx)
+}
+
+// receive writes whatever is buffered, then reads the next message, each
+// within the Conn's timeout.
+func (c *Conn) receive(ctx context.Context) (wire.Message, error) {
+	if err := c.flush(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.deadline(ctx, c.nc.SetReadDeadline, c.timeout); err != nil {
+		return nil, err
+	}
+	return c.read()
+}
+
+// answer checks that m, an Ack or a Reject, answers the oldest batch in
+// flight, which it then takes off the FIFO. Anything else breaks the
+// Conn.
+func (c *Conn) answer(op string, m wire.Message) (wire.Ack, error) {
+	head := c.flight[0]
+	switch m := m.(type) {
+	case wire.Ack:
+		if m.First != head.first || int(m.Count) != head.count {
+			c.err = fmt.Errorf("%w: ack of %d bets at %d for %d at %d",
+				ErrUnexpected, m.Count, m.First, head.count, head.first)
+			return wire.Ack{}, fmt.Errorf("%s: %w", op, c.err)
+		}
+		c.flight = slices.Delete(c.flight, 0, 1)
+		return m, nil
+	case wire.Reject:
+		err := c.reject(op, m, head.first)
+		if c.err == nil {
+			c.flight = slices.Delete(c.flight, 0, 1)
+		}
+		return wire.Ack{}, err
+	}
+	return wire.Ack{}, c.unexpected(op, m, wire.TypeAck)
+}
+
+// idle returns an error wrapping ErrInFlight, which does not break the
+// Conn, while batches are in flight, unless the Conn is already broken
+// (which watch reports).
+func (c *Conn) idle(op string) error {
+	if n := len(c.flight); n > 0 && c.err == nil {
+		return fmt.Errorf("%s: %w (%d): ack them first", op, ErrInFlight, n)
+	}
+	return nil
 }
 
 // watch runs fn, the I/O of operation op, unless the Conn is broken. A
@@ -63,18 +122,38 @@ func (c *Conn) deadline(ctx context.Context, set func(time.Time) error, d time.D
 	return ctx.Err()
 }
 
-// write sends m as one frame in a single Write, within the Conn's timeout.
+// write appends m as one frame to the write buffer and flushes it.
 func (c *Conn) write(ctx context.Context, m wire.Message) error {
-	b, err := wire.AppendFrame(c.wbuf[:0], m)
-	if err != nil {
+	if err := c.buffer(m); err != nil {
 		return err
 	}
+	return c.flush(ctx)
+}
+
+// buffer appends m as one frame to the write buffer; on error the buffer
+// is left as it was.
+func (c *Conn) buffer(m wire.Message) error {
+	b, err := wire.AppendFrame(c.wbuf, m)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", m.Type(), err)
+	}
 	c.wbuf = b
+	return nil
+}
+
+// flush writes the buffered frames, if any, in a single Write within the
+// Conn's timeout, and empties the buffer.
+func (c *Conn) flush(ctx context.Context) error {
+	if len(c.wbuf) == 0 {
+		return nil
+	}
 	if err := c.deadline(ctx, c.nc.SetWriteDeadline, c.timeout); err != nil {
 		return err
 	}
-	if _, err := c.nc.Write(b); err != nil {
-		return fmt.Errorf("write %s: %w", m.Type(), err)
+	_, err := c.nc.Write(c.wbuf)
+	c.wbuf = c.wbuf[:0]
+	if err != nil {
+		return fmt.Errorf("write: %w", err)
 	}
 	return nil
 }
