@@ -248,7 +248,9 @@ func unknown(agency int) error { return fmt.Errorf("%w: %d", ErrUnknownAgency, a
 // write or fsync error that stops the store. After a context error the batch
 // may or may not have been stored; Stored or a resend tells.
 func (s *Store) Append(ctx context.Context, agency int, first uint64, bets []domain.Bet) (Appended, error) {
-	wait, err := s.Enqueue(ctx, agency, first, bets)
+	// A copy: the store may still read the bets after a caller that gave up
+	// on ctx has reused its slice.
+	wait, err := s.Enqueue(ctx, agency, first, slices.Clone(bets))
 	if err != nil {
 		return Appended{}, err
 	}
@@ -260,6 +262,7 @@ func (s *Store) Append(ctx context.Context, agency int, first uint64, bets []dom
 // store takes appends in the order they are enqueued, so a connection can
 // enqueue its batches one after the other and wait for each in turn while
 // the next are read: a window of batches in flight, committed together.
+// The store owns bets from then on: the caller must not change them.
 func (s *Store) Enqueue(ctx context.Context, agency int, first uint64, bets []domain.Bet) (wait func(context.Context) (Appended, error), err error) {
 	req := newAppendReq(agency, first, bets)
 	if err := send(ctx, s.appendc, req, s.done); err != nil {
@@ -268,10 +271,8 @@ func (s *Store) Enqueue(ctx context.Context, agency int, first uint64, bets []do
 	return func(ctx context.Context) (Appended, error) { return waitAppend(ctx, req, s.done) }, nil
 }
 
-// newAppendReq copies bets: the store may still read them after a caller
-// that gave up on ctx has reused its slice.
 func newAppendReq(agency int, first uint64, bets []domain.Bet) appendReq {
-	return appendReq{agency, first, slices.Clone(bets), make(chan appendRep, 1)}
+	return appendReq{agency, first, bets, make(chan appendRep, 1)}
 }
 
 func waitAppend(ctx context.Context, req appendReq, done <-chan struct{}) (Appended, error) {

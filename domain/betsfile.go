@@ -1,11 +1,14 @@
 package domain
 
 import (
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
+	"unicode"
+	"unicode/utf8"
 )
 
 // The bets file is the server's record of stored bets: one CSV row per bet,
@@ -17,19 +20,48 @@ import (
 const betsFileFields = 6
 
 // BetsWriter appends bets to a bets file. It buffers; call Flush to push the
-// rows to the underlying writer.
+// rows to the underlying writer. A row whose fields need no quoting (nearly
+// every row) is formatted directly, byte for byte as encoding/csv would; any
+// other row is formatted by encoding/csv itself.
 type BetsWriter struct {
-	w      *csv.Writer
+	w      io.Writer
+	buf    []byte
+	quoted bytes.Buffer // encoding/csv's output for a row that needs quotes
+	csv    *csv.Writer  // writes into quoted
 	record [betsFileFields]string
 }
 
 // NewBetsWriter returns a BetsWriter that writes to w.
 func NewBetsWriter(w io.Writer) *BetsWriter {
-	return &BetsWriter{w: csv.NewWriter(w)}
+	bw := &BetsWriter{w: w, buf: make([]byte, 0, 64<<10)}
+	bw.csv = csv.NewWriter(&bw.quoted)
+	return bw
 }
 
 // Write appends one bet row.
 func (bw *BetsWriter) Write(b Bet) error {
+	if plain(b.FirstName) && plain(b.LastName) && plain(b.Document) && plain(b.Birthdate) {
+		bw.buf = appendPlainRow(bw.buf, b)
+	} else if err := bw.writeQuoted(b); err != nil {
+		return err
+	}
+	if len(bw.buf) >= 64<<10 {
+		return bw.Flush()
+	}
+	return nil
+}
+
+func appendPlainRow(dst []byte, b Bet) []byte {
+	dst = strconv.AppendInt(dst, int64(b.Agency), 10)
+	for _, f := range [...]string{b.FirstName, b.LastName, b.Document, b.Birthdate} {
+		dst = append(append(dst, ','), f...)
+	}
+	dst = append(dst, ',')
+	dst = strconv.AppendInt(dst, int64(b.Number), 10)
+	return append(dst, '\n')
+}
+
+func (bw *BetsWriter) writeQuoted(b Bet) error {
 	r := &bw.record
 	r[0] = strconv.Itoa(b.Agency)
 	r[1] = b.FirstName
@@ -37,13 +69,44 @@ func (bw *BetsWriter) Write(b Bet) error {
 	r[3] = b.Document
 	r[4] = b.Birthdate
 	r[5] = strconv.Itoa(b.Number)
-	return bw.w.Write(r[:])
+	if err := bw.csv.Write(r[:]); err != nil {
+		return err
+	}
+	bw.csv.Flush()
+	if err := bw.csv.Error(); err != nil {
+		return err
+	}
+	bw.buf = append(bw.buf, bw.quoted.Bytes()...)
+	bw.quoted.Reset()
+	return nil
+}
+
+// plain reports whether encoding/csv writes the field as it is, unquoted:
+// the same test as its Writer's (comma ','), in one pass.
+func plain(f string) bool {
+	if f == "" {
+		return true
+	}
+	if f == `\.` {
+		return false
+	}
+	for i := 0; i < len(f); i++ {
+		if c := f[i]; c == '\n' || c == '\r' || c == '"' || c == ',' {
+			return false
+		}
+	}
+	r, _ := utf8.DecodeRuneInString(f)
+	return !unicode.IsSpace(r)
 }
 
 // Flush writes any buffered rows to the underlying writer.
 func (bw *BetsWriter) Flush() error {
-	bw.w.Flush()
-	return bw.w.Error()
+	if len(bw.buf) == 0 {
+		return nil
+	}
+	_, err := bw.w.Write(bw.buf)
+	bw.buf = bw.buf[:0]
+	return err
 }
 
 // ErrBadRow is wrapped by the errors ReadBets returns for a row that does not

@@ -2,7 +2,9 @@ package domain_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -72,4 +74,29 @@ func mustReadBets(tb testing.TB, r *bytes.Buffer) []domain.Bet {
 		tb.Fatalf("ReadBets: %v", err)
 	}
 	return out
+}
+
+// FuzzBetsWriterMatchesEncodingCSV: whatever the fields, a bets file row is
+// byte for byte what encoding/csv writes for it.
+func FuzzBetsWriterMatchesEncodingCSV(f *testing.F) {
+	for _, s := range []string{"Ana", "", " lead", `\.`, `O"Brien`, "a,b", "x\r\ny", "😀", "\u00a0nbsp", "\u2003em"} {
+		f.Add(s, "Pérez", "0012", "1990-01-01", 1, 7574)
+	}
+	f.Fuzz(func(t *testing.T, first, last, doc, birth string, agency, number int) {
+		b := domain.Bet{Agency: agency, FirstName: first, LastName: last, Document: doc, Birthdate: birth, Number: number}
+		var got, want bytes.Buffer
+		bw := domain.NewBetsWriter(&got)
+		if err := bw.Write(b); err != nil {
+			t.Skip(err)
+		}
+		if err := bw.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		cw := csv.NewWriter(&want)
+		cw.Write([]string{strconv.Itoa(agency), first, last, doc, birth, strconv.Itoa(number)})
+		cw.Flush()
+		if got.String() != want.String() {
+			t.Fatalf("BetsWriter wrote %q, encoding/csv %q", got.String(), want.String())
+		}
+	})
 }
