@@ -2,16 +2,23 @@ package domain
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
-// An agency file lists one agency's bets, one CSV row per bet:
+// An agency file lists one agency's bets, one CSV row per line:
 // first_name,last_name,document,birthdate,number. Lines end in LF or CRLF;
-// a leading UTF-8 byte order mark is ignored.
+// a leading UTF-8 byte order mark is ignored, and so are empty lines.
+//
+// Each line is one row. A quoted field cannot span lines: no valid bet
+// holds a line break, and a stray quote then spoils one row, not the rest
+// of the file. A line without quotes is split at its commas; a line with
+// quotes is parsed by encoding/csv, so quoting follows RFC 4180.
 
 const agencyFileFields = 5
 
@@ -28,11 +35,17 @@ func (e *RowError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.
 // Unwrap returns why the row is invalid.
 func (e *RowError) Unwrap() error { return e.Err }
 
+// ErrFieldCount is a row with other than five fields.
+var ErrFieldCount = errors.New("wrong number of fields: want first_name,last_name,document,birthdate,number")
+
 // AgencyReader streams the bets of an agency file without loading it whole.
 type AgencyReader struct {
 	agency int
-	cr     *csv.Reader
+	br     *bufio.Reader
+	line   int       // lines read so far
 	now    time.Time // birthdates are checked against the day the reader was made
+	fields [agencyFileFields]string
+	long   []byte // a line longer than br's buffer, put together
 }
 
 // NewAgencyReader returns a reader of agency's bets from r.
@@ -41,42 +54,99 @@ func NewAgencyReader(r io.Reader, agency int) *AgencyReader {
 	if bom, err := br.Peek(3); err == nil && string(bom) == "\uFEFF" {
 		br.Discard(3)
 	}
-	cr := csv.NewReader(br)
-	cr.FieldsPerRecord = agencyFileFields
-	cr.ReuseRecord = true
-	return &AgencyReader{agency: agency, cr: cr, now: time.Now()}
+	return &AgencyReader{agency: agency, br: br, now: time.Now()}
 }
 
 // Next returns the next valid bet and its line number. A row that is not a
 // valid bet yields a *RowError, after which Next may be called again; the end
 // of the file yields io.EOF; any other error is from the underlying reader.
 func (ar *AgencyReader) Next() (Bet, int, error) {
-	rec, err := ar.cr.Read()
-	if err == io.EOF {
-		return Bet{}, 0, io.EOF
+	for {
+		raw, err := ar.readLine()
+		if err != nil {
+			return Bet{}, 0, err
+		}
+		ar.line++
+		raw = bytes.TrimSuffix(bytes.TrimSuffix(raw, []byte("\n")), []byte("\r"))
+		if len(raw) == 0 {
+			continue
+		}
+		b, err := ar.parse(raw)
+		if err != nil {
+			return Bet{}, ar.line, &RowError{Line: ar.line, Err: err}
+		}
+		return b, ar.line, nil
 	}
+}
+
+// readLine returns the next line, its end included, or io.EOF. The bytes
+// are valid until the next call.
+func (ar *AgencyReader) readLine() ([]byte, error) {
+	raw, err := ar.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		ar.long = append(ar.long[:0], raw...)
+		for err == bufio.ErrBufferFull {
+			raw, err = ar.br.ReadSlice('\n')
+			ar.long = append(ar.long, raw...)
+		}
+		raw = ar.long
+	}
+	if err == io.EOF && len(raw) > 0 {
+		err = nil // a last line without its end
+	}
+	return raw, err
+}
+
+// parse turns one line into a valid bet.
+func (ar *AgencyReader) parse(raw []byte) (Bet, error) {
+	f := &ar.fields
+	if bytes.IndexByte(raw, '"') >= 0 {
+		if err := quotedFields(raw, f); err != nil {
+			return Bet{}, err
+		}
+	} else if err := plainFields(string(raw), f); err != nil {
+		return Bet{}, err
+	}
+	n, err := ParseNumber(f[4])
+	if err != nil {
+		return Bet{}, err
+	}
+	b := Bet{Agency: ar.agency, FirstName: f[0], LastName: f[1], Document: f[2], Birthdate: f[3], Number: n}
+	return b, b.ValidateOn(ar.now)
+}
+
+// plainFields splits a line without quotes at its commas: one string for
+// the line, the fields slices of it.
+func plainFields(line string, f *[agencyFileFields]string) error {
+	for i := range agencyFileFields - 1 {
+		j := strings.IndexByte(line, ',')
+		if j < 0 {
+			return ErrFieldCount
+		}
+		f[i], line = line[:j], line[j+1:]
+	}
+	if strings.IndexByte(line, ',') >= 0 {
+		return ErrFieldCount
+	}
+	f[agencyFileFields-1] = line
+	return nil
+}
+
+// quotedFields parses a line with quotes with encoding/csv.
+func quotedFields(line []byte, f *[agencyFileFields]string) error {
+	cr := csv.NewReader(bytes.NewReader(line))
+	cr.FieldsPerRecord = agencyFileFields
+	rec, err := cr.Read()
 	var perr *csv.ParseError
 	if errors.As(err, &perr) {
-		return Bet{}, perr.StartLine, &RowError{Line: perr.StartLine, Err: perr.Err}
+		if errors.Is(perr.Err, csv.ErrFieldCount) {
+			return ErrFieldCount
+		}
+		return perr.Err
 	}
 	if err != nil {
-		return Bet{}, 0, err
+		return err
 	}
-	line, _ := ar.cr.FieldPos(0)
-	n, err := ParseNumber(rec[4])
-	if err != nil {
-		return Bet{}, line, &RowError{Line: line, Err: err}
-	}
-	b := Bet{
-		Agency:    ar.agency,
-		FirstName: rec[0],
-		LastName:  rec[1],
-		Document:  rec[2],
-		Birthdate: rec[3],
-		Number:    n,
-	}
-	if err := b.ValidateOn(ar.now); err != nil {
-		return Bet{}, line, &RowError{Line: line, Err: err}
-	}
-	return b, line, nil
+	copy(f[:], rec)
+	return nil
 }

@@ -3,6 +3,7 @@ package domain_test
 import (
 	"archive/zip"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -133,5 +134,22 @@ func TestCourseDatasetIsAllValidWithKnownWinners(t *testing.T) {
 		if rows != wantRows[i] || winners != wantWinners[i] {
 			t.Errorf("agency %d: %d rows, %d winners; want %d, %d", agency, rows, winners, wantRows[i], wantWinners[i])
 		}
+	}
+}
+
+func TestAgencyReaderLineEdges(t *testing.T) {
+	long := strings.Repeat("x", 100<<10) // longer than the reader's buffer
+	file := "Ana,Pérez,1,1990-01-01,1\n" + // 1
+		"\n" + // 2 empty: skipped
+		long + ",B,2,1990-01-01,2\n" + // 3 too long a name
+		"\"Ana,Pérez,3,1990-01-01,3\n" + // 4 a quote never closed
+		"Eva,Ruiz,4,1990-01-01,4" // 5 no line end
+	rows := readAll(t, strings.NewReader(file), 1)
+	var got []string
+	for _, r := range rows {
+		got = append(got, fmt.Sprintf("%d:%v", r.line, r.err == nil))
+	}
+	if want := "1:true 3:false 4:false 5:true"; strings.Join(got, " ") != want {
+		t.Fatalf("rows %q, want %q", strings.Join(got, " "), want)
 	}
 }
