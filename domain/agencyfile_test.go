@@ -138,7 +138,7 @@ func TestCourseDatasetIsAllValidWithKnownWinners(t *testing.T) {
 }
 
 func TestAgencyReaderLineEdges(t *testing.T) {
-	long := strings.Repeat("x", 100<<10) // longer than the reader's buffer
+	long := strings.Repeat("x", 100<<10)   // longer than the reader's buffer
 	file := "Ana,Pérez,1,1990-01-01,1\n" + // 1
 		"\n" + // 2 empty: skipped
 		long + ",B,2,1990-01-01,2\n" + // 3 too long a name

@@ -82,7 +82,7 @@ func (bw *BetsWriter) writeQuoted(b Bet) error {
 }
 
 // plain reports whether encoding/csv writes the field as it is, unquoted:
-// the same test as its Writer's (comma ','), in one pass.
+// the same test as its Writer's (comma ','), in one pass over a table.
 func plain(f string) bool {
 	if f == "" {
 		return true
@@ -91,13 +91,28 @@ func plain(f string) bool {
 		return false
 	}
 	for i := 0; i < len(f); i++ {
-		if c := f[i]; c == '\n' || c == '\r' || c == '"' || c == ',' {
+		if quotable[f[i]] {
 			return false
 		}
+	}
+	if c := f[0]; c < utf8.RuneSelf {
+		return !asciiSpace[c]
 	}
 	r, _ := utf8.DecodeRuneInString(f)
 	return !unicode.IsSpace(r)
 }
+
+// quotable marks the bytes that make encoding/csv quote a field, and
+// asciiSpace the ASCII bytes unicode.IsSpace accepts.
+var quotable, asciiSpace = func() (q, sp [256]bool) {
+	for _, c := range "\n\r\"," {
+		q[c] = true
+	}
+	for c := range utf8.RuneSelf {
+		sp[c] = unicode.IsSpace(rune(c))
+	}
+	return q, sp
+}()
 
 // Flush writes any buffered rows to the underlying writer.
 func (bw *BetsWriter) Flush() error {
