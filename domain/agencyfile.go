@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 )
 
@@ -115,20 +114,24 @@ func (ar *AgencyReader) parse(raw []byte) (Bet, error) {
 	return b, b.ValidateOn(ar.now)
 }
 
-// plainFields splits a line without quotes at its commas: one string for
-// the line, the fields slices of it.
+// plainFields splits a line without quotes at its commas, in one pass: one
+// string for the line, the fields slices of it.
 func plainFields(line string, f *[agencyFileFields]string) error {
-	for i := range agencyFileFields - 1 {
-		j := strings.IndexByte(line, ',')
-		if j < 0 {
+	n, start := 0, 0
+	for i := 0; i < len(line); i++ {
+		if line[i] != ',' {
+			continue
+		}
+		if n == agencyFileFields-1 {
 			return ErrFieldCount
 		}
-		f[i], line = line[:j], line[j+1:]
+		f[n], start = line[start:i], i+1
+		n++
 	}
-	if strings.IndexByte(line, ',') >= 0 {
+	if n != agencyFileFields-1 {
 		return ErrFieldCount
 	}
-	f[agencyFileFields-1] = line
+	f[n] = line[start:]
 	return nil
 }
 
