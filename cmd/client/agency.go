@@ -30,7 +30,8 @@ type agency struct {
 	done   bool      // the server holds the agency's done; logged
 	drawBy time.Time // when to stop waiting for the draw; zero until the first winners query
 
-	sent   int // bets sent and acked in this run
+	file   *dataFile // the session's data file, if any
+	sent   int       // bets sent and acked in this run
 	start  time.Time
 	logged time.Time // when the last progress line was logged
 }
@@ -111,7 +112,33 @@ func (a *agency) open() (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fail("leer_apuesta", err)
 	}
-	return f, nil
+	a.file = &dataFile{File: f}
+	if fi, err := f.Stat(); err == nil {
+		a.file.size = fi.Size()
+	}
+	return a.file, nil
+}
+
+// dataFile is the data file, counting what has been read of it for the
+// progress line.
+type dataFile struct {
+	*os.File
+	size, read int64
+}
+
+func (f *dataFile) Read(p []byte) (int, error) {
+	n, err := f.File.Read(p)
+	f.read += int64(n)
+	return n, err
+}
+
+// percent is how much of the file has been read, 0 to 100 (read ahead of
+// the rows sent by at most a buffer).
+func (f *dataFile) percent() int {
+	if f == nil || f.size == 0 {
+		return 100
+	}
+	return int(100 * f.read / f.size)
 }
 
 // connect dials and says hello: one attempt.

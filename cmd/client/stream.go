@@ -126,7 +126,7 @@ func (a *agency) ack(ctx context.Context) error {
 	a.sent += int(ack.Count)
 	if now := time.Now(); now.Sub(a.logged) >= progressEvery {
 		rate := float64(a.sent) / now.Sub(a.start).Seconds()
-		logline.InProgress(a.log, "progreso", "enviadas", a.sent, "bets_per_s", int(rate))
+		logline.InProgress(a.log, "progreso", "enviadas", a.sent, "porcentaje", a.file.percent(), "bets_per_s", int(rate))
 		a.logged = now
 	}
 	return nil
