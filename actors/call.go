@@ -16,9 +16,15 @@ func send[Q any](ctx context.Context, reqc chan<- Q, req Q, done <-chan struct{}
 }
 
 // recv waits for the reply to a request sent with send. A reply already
-// given wins over the actor having stopped since.
+// given wins over the actor having stopped since, and over ctx: with a
+// cancelled ctx, recv polls.
 func recv[R any](ctx context.Context, reply <-chan R, done <-chan struct{}) (R, error) {
 	var zero R
+	select { // a reply already given wins, even over a done ctx: a poll
+	case rep := <-reply:
+		return rep, nil
+	default:
+	}
 	select {
 	case rep := <-reply:
 		return rep, nil

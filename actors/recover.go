@@ -3,6 +3,7 @@ package actors
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -65,6 +66,12 @@ func (s *Store) recover() error {
 	}
 	if err != nil {
 		return fmt.Errorf("recover done file: %w", err)
+	}
+	// What a killed server wrote but never fsync'd is now counted and will
+	// be acknowledged (a resend is answered from these counts): make it
+	// durable first.
+	if err := errors.Join(s.f.Sync(), s.donef.Sync()); err != nil {
+		return fmt.Errorf("sync recovered files: %w", err)
 	}
 	s.rec.Stored = slices.Clone(s.stored)
 	for i, fin := range s.finished {

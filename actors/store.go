@@ -262,7 +262,9 @@ func (s *Store) Append(ctx context.Context, agency int, first uint64, bets []dom
 // store takes appends in the order they are enqueued, so a connection can
 // enqueue its batches one after the other and wait for each in turn while
 // the next are read: a window of batches in flight, committed together.
-// The store owns bets from then on: the caller must not change them.
+// The store owns bets from then on: the caller must not change them. wait
+// with a cancelled ctx polls: it returns the outcome if the store has
+// given it, else ctx's error.
 func (s *Store) Enqueue(ctx context.Context, agency int, first uint64, bets []domain.Bet) (wait func(context.Context) (Appended, error), err error) {
 	req := newAppendReq(agency, first, bets)
 	if err := send(ctx, s.appendc, req, s.done); err != nil {

@@ -42,18 +42,27 @@ type AgencyReader struct {
 	agency int
 	br     *bufio.Reader
 	line   int       // lines read so far
-	now    time.Time // birthdates are checked against the day the reader was made
+	now    time.Time // birthdates are checked against this day
 	fields [agencyFileFields]string
 	long   []byte // a line longer than br's buffer, put together
 }
 
-// NewAgencyReader returns a reader of agency's bets from r.
+// NewAgencyReader returns a reader of agency's bets from r, birthdates
+// checked against today.
 func NewAgencyReader(r io.Reader, agency int) *AgencyReader {
+	return NewAgencyReaderOn(r, agency, time.Now())
+}
+
+// NewAgencyReaderOn is NewAgencyReader with birthdates checked against the
+// date of now. An agency numbers its valid bets, so it reads its file
+// against one date for the whole run: a row dated tomorrow must not turn
+// valid after midnight and shift the positions of every row after it.
+func NewAgencyReaderOn(r io.Reader, agency int, now time.Time) *AgencyReader {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if bom, err := br.Peek(3); err == nil && string(bom) == "\uFEFF" {
 		br.Discard(3)
 	}
-	return &AgencyReader{agency: agency, br: br, now: time.Now()}
+	return &AgencyReader{agency: agency, br: br, now: now}
 }
 
 // Next returns the next valid bet and its line number. A row that is not a

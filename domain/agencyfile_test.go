@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tp0/loteria/domain"
 )
@@ -151,5 +152,29 @@ func TestAgencyReaderLineEdges(t *testing.T) {
 	}
 	if want := "1:true 3:false 4:false 5:true"; strings.Join(got, " ") != want {
 		t.Fatalf("rows %q, want %q", strings.Join(got, " "), want)
+	}
+}
+
+// TestAgencyReaderOnAFixedDate: the same file read against the same date
+// gives the same rows, whatever the clock says meanwhile.
+func TestAgencyReaderOnAFixedDate(t *testing.T) {
+	day := time.Date(2030, 5, 1, 12, 0, 0, 0, time.UTC)
+	file := "Ana,Pérez,1,2030-05-01,1\nEva,Ruiz,2,2030-05-02,2\n" // today; tomorrow
+	for _, tc := range []struct {
+		on   time.Time
+		want string
+	}{{day, "1:true 2:false"}, {day.AddDate(0, 0, 1), "1:true 2:true"}} {
+		var got []string
+		ar := domain.NewAgencyReaderOn(strings.NewReader(file), 1, tc.on)
+		for {
+			_, line, err := ar.Next()
+			if err == io.EOF {
+				break
+			}
+			got = append(got, fmt.Sprintf("%d:%v", line, err == nil))
+		}
+		if strings.Join(got, " ") != tc.want {
+			t.Errorf("on %s: rows %v, want %s", tc.on.Format(domain.DateLayout), got, tc.want)
+		}
 	}
 }

@@ -30,6 +30,7 @@ type agency struct {
 	done   bool      // the server holds the agency's done; logged
 	drawBy time.Time // when to stop waiting for the draw; zero until the first winners query
 
+	today  time.Time // the date rows are validated against, the same in every session
 	file   *dataFile // the session's data file, if any
 	sent   int       // bets sent and acked in this run
 	start  time.Time
@@ -37,7 +38,7 @@ type agency struct {
 }
 
 func newAgency(cfg Config, log *slog.Logger) *agency {
-	return &agency{cfg: cfg, log: log}
+	return &agency{cfg: cfg, log: log, today: time.Now()}
 }
 
 // run runs sessions until the agency has its winners. A session lost to an

@@ -30,7 +30,7 @@ func (a *agency) stream(ctx context.Context, single *domain.Bet, f io.Reader, st
 	if f == nil {
 		return pos, nil
 	}
-	r := domain.NewAgencyReader(f, a.cfg.ID)
+	r := domain.NewAgencyReaderOn(f, a.cfg.ID, a.today) // one date for every session
 	for {
 		b, _, err := r.Next()
 		if err == io.EOF {

@@ -87,7 +87,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	})
 	srv := server.New(server.Config{
 		Agencies:       cfg.Agencies,
-		Secrets:        cfg.secrets(), // nil: open, and Serve warns
+		Secrets:        cfg.secrets(), // nil: open (run has warned)
 		MaxConnections: cfg.MaxConnections,
 		IdleTimeout:    cfg.IdleTimeout,
 		WriteTimeout:   cfg.WriteTimeout,

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/tp0/loteria/net/wire"
@@ -162,7 +163,18 @@ func (cn *conn) write(m wire.Message) error {
 	}
 	cn.c.SetWriteDeadline(time.Now().Add(cn.srv.cfg.WriteTimeout))
 	if _, err := cn.c.Write(b); err != nil {
-		return fmt.Errorf("write %s: %w", m.Type(), err)
+		return writeFailed(err)
 	}
 	return nil
+}
+
+// writeFailed is the error that ends a connection whose write failed: a
+// peer that reset or closed the connection has left (an agency stopped with
+// replies on their way is no failure of the server's); anything else,
+// such as a peer that stopped reading past the write timeout, is.
+func writeFailed(err error) error {
+	if errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET) {
+		return errPeerLeft
+	}
+	return fmt.Errorf("write: %w", err)
 }

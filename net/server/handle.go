@@ -157,7 +157,8 @@ func (cn *conn) winners(ctx context.Context) error {
 	defer cancel()
 	peer := cn.watch(cancel)
 	docs, err := cn.srv.cfg.Coordinator.Winners(qctx, cn.agency)
-	if perr := peer(); err != nil {
+	perr := peer()
+	if err != nil {
 		switch {
 		case ctx.Err() != nil:
 			return errShutdown

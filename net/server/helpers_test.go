@@ -40,6 +40,7 @@ type options struct {
 	maxConns    int            // 0: the default
 	idleTimeout time.Duration
 	coordinator server.Coordinator // in place of the real one, if set
+	store       server.Store       // likewise
 }
 
 func mustStart(tb testing.TB, o options) *lottery {
@@ -61,7 +62,7 @@ func mustStart(tb testing.TB, o options) *lottery {
 	srv := server.New(server.Config{
 		Agencies: o.agencies, Secrets: o.secrets, MaxConnections: o.maxConns,
 		IdleTimeout: o.idleTimeout, WriteTimeout: 5 * time.Second,
-		Store: st, Coordinator: cmp.Or[server.Coordinator](o.coordinator, coord), Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Store: cmp.Or[server.Store](o.store, st), Coordinator: cmp.Or[server.Coordinator](o.coordinator, coord), Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	coordCtx, stopCoord := context.WithCancel(context.Background())

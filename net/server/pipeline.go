@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/tp0/loteria/actors"
@@ -13,7 +12,7 @@ import (
 // once. While they wait the connection goes on reading, so an agency that
 // sends batches without waiting for each ack keeps the store busy, and the
 // store commits all that queued during one fsync with the next.
-const window = 64
+const window = 32
 
 // pending is the reply to a request, in the order the requests came: the
 // store's verdict on a batch (wait), a reply already known (reply), or a
@@ -33,9 +32,10 @@ type replies struct {
 	out []byte // frames not yet written
 }
 
-// run writes the replies queued on q until q is closed. After a failure it
-// calls fail (which stops the reader) and only drains q, releasing
-// barriers, so the reader never blocks on it.
+// run writes the replies queued on q until q is closed. Replies that are
+// ready are gathered into one write, but never held while the next one is
+// awaited. After a failure run calls fail (which stops the reader) and only
+// drains q, releasing barriers, so the reader never blocks on it.
 func (r *replies) run(q <-chan pending, fail func()) error {
 	var err error
 	for p := range q {
@@ -50,6 +50,7 @@ func (r *replies) run(q <-chan pending, fail func()) error {
 			err = r.flush() // nothing more queued: send what is ready
 		}
 		if err != nil {
+			r.flush() // the acks of batches already on disk, if the peer still listens
 			fail()
 		}
 	}
@@ -71,7 +72,13 @@ func release(p pending) {
 func (r *replies) settle(p pending) error {
 	m := p.reply
 	if p.wait != nil {
-		res, err := p.wait(context.Background())
+		res, err := p.wait(polling)
+		if err == context.Canceled { // not settled yet: send what is ready, then wait
+			if err := r.flush(); err != nil {
+				return err
+			}
+			res, err = p.wait(context.Background())
+		}
 		if m, err = r.cn.verdict(p.batch, res, err); err != nil {
 			return err
 		}
@@ -84,6 +91,13 @@ func (r *replies) settle(p pending) error {
 	return nil
 }
 
+// polling is a cancelled context: a wait given it returns at once.
+var polling = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
+
 // flush writes the queued frames in one write.
 func (r *replies) flush() error {
 	if len(r.out) == 0 {
@@ -93,7 +107,7 @@ func (r *replies) flush() error {
 	_, err := r.cn.c.Write(r.out)
 	r.out = r.out[:0]
 	if err != nil {
-		return fmt.Errorf("write replies: %w", err)
+		return writeFailed(err)
 	}
 	return nil
 }
