@@ -85,7 +85,7 @@ func (s heldStore) Enqueue(_ context.Context, _ int, first uint64, bets []domain
 }
 
 func (heldStore) Stored(context.Context, int) (uint64, bool, error) { return 0, false, nil }
-func (heldStore) Finish(context.Context, int, uint64) error        { return nil }
+func (heldStore) Finish(context.Context, int, uint64) error         { return nil }
 
 // TestAckIsNotHeldBehindLaterBatches: the ack of a batch on disk goes out
 // at once, even while the batch after it still waits for the store.
