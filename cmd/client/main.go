@@ -9,9 +9,15 @@ package main
 import (
 	"context"
 	"os"
+	"runtime/debug"
 )
 
 func main() {
+	// Like the server's: little live heap, a string per row of garbage.
+	// GOGC in the environment wins.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(200)
+	}
 	if err := run(context.Background(), os.Args[1:], os.Environ(), os.Stdout); err != nil {
 		os.Exit(1) // run has logged why
 	}
