@@ -31,7 +31,7 @@ func (e *encoder) str(s string) {
 	if e.err == nil && len(s) > math.MaxUint16 {
 		e.err = fmt.Errorf("%w: string of %d bytes", ErrFrameTooLarge, len(s))
 	}
-	if e.err == nil && !validUTF8String(s) {
+	if e.err == nil && !utf8.ValidString(s) {
 		e.err = fmt.Errorf("%w: string is not valid UTF-8", ErrMalformed)
 	}
 	e.u16(uint16(len(s)))
@@ -155,13 +155,4 @@ func (d *decoder) finish() error {
 		d.fail("%d bytes left over", len(d.b))
 	}
 	return d.err
-}
-
-// validUTF8String is utf8.ValidString with a quicker path for ASCII.
-func validUTF8String(s string) bool {
-	var or byte
-	for i := 0; i < len(s); i++ {
-		or |= s[i]
-	}
-	return or < utf8.RuneSelf || utf8.ValidString(s)
 }

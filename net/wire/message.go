@@ -286,7 +286,7 @@ func decodeBatch(d *decoder) Batch {
 			return "", false
 		}
 		l := int(p[0])<<8 | int(p[1])
-		if len(p) < 2+l || !validUTF8(p[2:2+l]) {
+		if len(p) < 2+l || !utf8.Valid(p[2:2+l]) {
 			return "", false
 		}
 		s := d.shared[off+2 : off+2+l]
@@ -309,16 +309,6 @@ func decodeBatch(d *decoder) Batch {
 	}
 	d.b = p
 	return m
-}
-
-// validUTF8 is utf8.Valid with a quicker path for ASCII, which most names
-// are.
-func validUTF8(p []byte) bool {
-	var or byte
-	for _, c := range p {
-		or |= c
-	}
-	return or < utf8.RuneSelf || utf8.Valid(p)
 }
 
 func decodeWinners(d *decoder) Winners {
