@@ -21,15 +21,16 @@ import (
 // by every read and write: a connection's memory is bounded whatever the
 // peer sends.
 type conn struct {
-	srv     *Server
-	c       net.Conn
-	br      *bufio.Reader
-	rbuf    []byte // payload buffer reused by every read, grown up to wire.MaxPayload
-	wbuf    []byte // frame buffer reused by every write, wire.MaxFrameSize
-	log     *slog.Logger
-	peer    string
-	agency  int    // 0 until a hello is accepted
-	claimed uint32 // the agency the first hello named, for the log
+	srv      *Server
+	c        net.Conn
+	br       *bufio.Reader
+	rbuf     []byte // payload buffer reused by every read, grown up to wire.MaxPayload
+	wbuf     []byte // frame buffer reused by every write, wire.MaxFrameSize
+	log      *slog.Logger
+	peer     string
+	agency   int             // 0 until a hello is accepted
+	stopping <-chan struct{} // closed once the server shuts down
+	claimed  uint32          // the agency the first hello named, for the log
 }
 
 func newConn(s *Server, c net.Conn) *conn {
@@ -61,6 +62,11 @@ var errShutdown = closeWith(wire.CodeShuttingDown, "server shutting down")
 func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	defer c.Close()
 	cn := newConn(s, c)
+	cn.stopping = ctx.Done()
+	// A write in progress when the server starts to shut down gets only a
+	// short grace: a peer that does not read cannot hold the shutdown.
+	stop := context.AfterFunc(ctx, func() { c.SetWriteDeadline(time.Now().Add(shutdownGrace)) })
+	defer stop()
 	err := cn.serve(ctx)
 	var ec *errClose
 	if errors.As(err, &ec) {
@@ -161,11 +167,26 @@ func (cn *conn) write(m wire.Message) error {
 	if err != nil {
 		return err
 	}
-	cn.c.SetWriteDeadline(time.Now().Add(cn.srv.cfg.WriteTimeout))
+	cn.setWriteDeadline()
 	if _, err := cn.c.Write(b); err != nil {
 		return writeFailed(err)
 	}
 	return nil
+}
+
+// shutdownGrace bounds every write once the server is shutting down.
+const shutdownGrace = time.Second
+
+// setWriteDeadline bounds the next write by the write timeout, or by
+// shutdownGrace once the server is shutting down. The check follows the
+// setting, as in read: a shutdown that came in between is seen.
+func (cn *conn) setWriteDeadline() {
+	cn.c.SetWriteDeadline(time.Now().Add(cn.srv.cfg.WriteTimeout))
+	select {
+	case <-cn.stopping:
+		cn.c.SetWriteDeadline(time.Now().Add(min(shutdownGrace, cn.srv.cfg.WriteTimeout)))
+	default:
+	}
 }
 
 // writeFailed is the error that ends a connection whose write failed: a

@@ -35,12 +35,13 @@ type lottery struct {
 }
 
 type options struct {
-	agencies    int
-	secrets     map[int]string // nil: open
-	maxConns    int            // 0: the default
-	idleTimeout time.Duration
-	coordinator server.Coordinator // in place of the real one, if set
-	store       server.Store       // likewise
+	agencies     int
+	secrets      map[int]string // nil: open
+	maxConns     int            // 0: the default
+	idleTimeout  time.Duration
+	writeTimeout time.Duration
+	coordinator  server.Coordinator // in place of the real one, if set
+	store        server.Store       // likewise
 }
 
 func mustStart(tb testing.TB, o options) *lottery {
@@ -61,7 +62,7 @@ func mustStart(tb testing.TB, o options) *lottery {
 	logs := &syncBuffer{}
 	srv := server.New(server.Config{
 		Agencies: o.agencies, Secrets: o.secrets, MaxConnections: o.maxConns,
-		IdleTimeout: o.idleTimeout, WriteTimeout: 5 * time.Second,
+		IdleTimeout: o.idleTimeout, WriteTimeout: cmp.Or(o.writeTimeout, 5*time.Second),
 		Store: cmp.Or[server.Store](o.store, st), Coordinator: cmp.Or[server.Coordinator](o.coordinator, coord), Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	ctx, cancel := context.WithCancel(context.Background())

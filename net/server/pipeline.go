@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"time"
 
 	"github.com/tp0/loteria/actors"
 	"github.com/tp0/loteria/net/wire"
@@ -103,7 +102,7 @@ func (r *replies) flush() error {
 	if len(r.out) == 0 {
 		return nil
 	}
-	r.cn.c.SetWriteDeadline(time.Now().Add(r.cn.srv.cfg.WriteTimeout))
+	r.cn.setWriteDeadline()
 	_, err := r.cn.c.Write(r.out)
 	r.out = r.out[:0]
 	if err != nil {

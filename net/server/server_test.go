@@ -261,3 +261,31 @@ func TestParkedQueryOfAGonePeerIsDropped(t *testing.T) {
 		t.Fatal("the query of a peer that left is still parked after 5s")
 	}
 }
+
+// TestShutdownIsNotHeldByAPeerThatDoesNotRead: a peer that sends pings but
+// never reads the pongs blocks the server's writes once the socket buffers
+// are full; a shutdown must still end within a short grace, not wait out the
+// write timeout.
+func TestShutdownIsNotHeldByAPeerThatDoesNotRead(t *testing.T) {
+	l := mustStart(t, options{agencies: 1, writeTimeout: time.Minute})
+	c := rawConn(t, l)
+	ping := frame(t, wire.Ping{Payload: make([]byte, 8000)})
+	for sent := 0; ; sent++ {
+		// A write that cannot finish in 300 ms means the server stopped
+		// reading: it is blocked writing pongs nobody reads.
+		c.SetWriteDeadline(time.Now().Add(300 * time.Millisecond))
+		if _, err := c.Write(ping); err != nil {
+			break
+		}
+		if sent > 100_000 { // 800 MB: buffers that large are not loopback's
+			t.Fatal("the server never stopped reading")
+		}
+	}
+	began := time.Now()
+	if err := l.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took > 5*time.Second {
+		t.Fatalf("shutdown took %s with a peer that does not read", took)
+	}
+}
