@@ -1,7 +1,6 @@
 package actors
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"maps"
@@ -16,9 +15,8 @@ import (
 const (
 	// maxGroup bounds the appends fsync'd together, and the appends that
 	// may queue for the store.
-	maxGroup  = 256
-	writeSize = 256 << 10
-	readSize  = 64 << 10
+	maxGroup = 256
+	readSize = 64 << 10
 )
 
 // StoreConfig configures a Store.
@@ -43,7 +41,6 @@ type Store struct {
 	// Owned by Run once it starts.
 	f        *os.File
 	donef    *os.File // the done file: a line agency,total per finished agency
-	buf      *bufio.Writer
 	bw       *domain.BetsWriter
 	stored   []uint64 // bets in the file per agency, at index agency-1
 	finished []bool   // agencies in the done file, at index agency-1
@@ -117,7 +114,6 @@ func OpenStore(cfg StoreConfig) (*Store, error) {
 		f.Close()
 		return nil, fmt.Errorf("open done file: %w", err)
 	}
-	buf := bufio.NewWriterSize(f, writeSize)
 	s := &Store{
 		cfg:      cfg,
 		appendc:  make(chan appendReq, maxGroup),
@@ -127,8 +123,7 @@ func OpenStore(cfg StoreConfig) (*Store, error) {
 		done:     make(chan struct{}),
 		f:        f,
 		donef:    donef,
-		buf:      buf,
-		bw:       domain.NewBetsWriter(buf),
+		bw:       domain.NewBetsWriter(f), // it buffers: no bufio between
 		stored:   make([]uint64, cfg.Agencies),
 		winners:  make(map[int][]string),
 		finished: make([]bool, cfg.Agencies),
@@ -220,9 +215,6 @@ func (s *Store) closeFiles() error {
 // flush pushes buffered rows to the bets file and fsyncs it.
 func (s *Store) flush() error {
 	if err := s.bw.Flush(); err != nil {
-		return fmt.Errorf("write bets file: %w", err)
-	}
-	if err := s.buf.Flush(); err != nil {
 		return fmt.Errorf("write bets file: %w", err)
 	}
 	if err := s.f.Sync(); err != nil {
