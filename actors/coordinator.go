@@ -30,7 +30,8 @@ type CoordinatorConfig struct {
 
 // Coordinator is the actor that runs the draw once all N agencies have
 // reported done, and tells each agency its own winners, never before the
-// draw.
+// draw. With N = 0 there is no lottery: every agency is unknown and the
+// draw never runs.
 type Coordinator struct {
 	cfg      CoordinatorConfig
 	reportc  chan reportReq
@@ -47,7 +48,12 @@ type Coordinator struct {
 
 type reportReq struct {
 	agency int
-	reply  chan error
+	reply  chan reportRep
+}
+
+type reportRep struct {
+	finished int // distinct agencies reported, this one included
+	err      error
 }
 
 type winnersReq struct {
@@ -97,7 +103,7 @@ func (c *Coordinator) Run(ctx context.Context) error {
 		select {
 		case req := <-c.reportc:
 			last, err := c.report(req.agency)
-			req.reply <- err
+			req.reply <- reportRep{c.count, err}
 			if last {
 				results = c.startDraw(ctx)
 			}
@@ -194,14 +200,19 @@ func (c *Coordinator) release(rep winnersRep) {
 	c.parked = nil
 }
 
-// Done records that agency has reported done. Reporting again is a no-op.
-func (c *Coordinator) Done(ctx context.Context, agency int) error {
-	req := reportReq{agency, make(chan error, 1)}
-	err, rerr := call(ctx, c.reportc, req, req.reply, c.done)
-	if rerr != nil {
-		return rerr
+// Done records that agency has reported done and returns how many distinct
+// agencies have, this one included: N once the draw starts. Reporting
+// again is a no-op.
+func (c *Coordinator) Done(ctx context.Context, agency int) (finished int, err error) {
+	req := reportReq{agency, make(chan reportRep, 1)}
+	rep, err := call(ctx, c.reportc, req, req.reply, c.done)
+	if err == nil {
+		err = rep.err
 	}
-	return err
+	if err != nil {
+		return 0, err
+	}
+	return rep.finished, nil
 }
 
 // Winners returns the documents of agency's winning bets, in the order they
