@@ -188,4 +188,3 @@ func ourServer(t *testing.T) string {
 	})
 	return ln.Addr().String()
 }
-
