@@ -89,7 +89,7 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 		if ctx.Err() != nil {
 			reason = "cancelled"
 		}
-		logline.Success(log, "exit", "reason", reason)
+		logline.Success(log, "shutdown", "reason", reason)
 		return nil
 	}
 	if err != nil {
@@ -97,10 +97,10 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 		if errors.As(err, &f) {
 			logline.Fail(log, f.action, f.attrs...)
 		}
-		logline.Fail(log, "exit", "error", err)
+		logline.Fail(log, "shutdown", "error", err)
 		return err
 	}
-	logline.Success(log, "exit")
+	logline.Success(log, "shutdown")
 	return nil
 }
 

@@ -207,7 +207,7 @@ func TestRunNeverLogsSecrets(t *testing.T) {
 		want    []string
 	}{
 		{"Open", "", []string{"auth: false", "WARNING  action: auth | result: success | mode: open | warning: "}},
-		{"Secrets", "1:s3cr3t-one,2:s3cr3t-two", []string{"auth: true", "action: exit | result: success"}},
+		{"Secrets", "1:s3cr3t-one,2:s3cr3t-two", []string{"auth: true", "action: shutdown | result: success"}},
 		{"BadSecrets", "1:s3cr3t-one,1:s3cr3t-two", []string{"action: config | result: fail", "entry 2: agency 1 has a secret already"}},
 	}
 	for _, tt := range tests {

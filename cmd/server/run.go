@@ -52,10 +52,10 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	if err := serve(ctx, cfg, log); err != nil {
-		logline.Fail(log, "exit", "error", err)
+		logline.Fail(log, "shutdown", "error", err)
 		return err
 	}
-	logline.Success(log, "exit")
+	logline.Success(log, "shutdown")
 	return nil
 }
 
