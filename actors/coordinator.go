@@ -47,13 +47,9 @@ type Coordinator struct {
 }
 
 type reportReq struct {
-	agency int
-	reply  chan reportRep
-}
-
-type reportRep struct {
-	finished int // distinct agencies reported, this one included
-	err      error
+	agency   int
+	reported func(finished int) // may be nil
+	reply    chan error
 }
 
 type winnersReq struct {
@@ -103,7 +99,10 @@ func (c *Coordinator) Run(ctx context.Context) error {
 		select {
 		case req := <-c.reportc:
 			last, err := c.report(req.agency)
-			req.reply <- reportRep{c.count, err}
+			if err == nil && req.reported != nil {
+				req.reported(c.count) // before the draw can start
+			}
+			req.reply <- err
 			if last {
 				results = c.startDraw(ctx)
 			}
@@ -200,19 +199,19 @@ func (c *Coordinator) release(rep winnersRep) {
 	c.parked = nil
 }
 
-// Done records that agency has reported done and returns how many distinct
-// agencies have, this one included: N once the draw starts. Reporting
-// again is a no-op.
-func (c *Coordinator) Done(ctx context.Context, agency int) (finished int, err error) {
-	req := reportReq{agency, make(chan reportRep, 1)}
-	rep, err := call(ctx, c.reportc, req, req.reply, c.done)
-	if err == nil {
-		err = rep.err
+// Done records that agency has reported done. Reporting again is a no-op.
+// If reported is not nil, Run calls it once the agency is recorded, with
+// how many distinct agencies have reported, this one included, before it
+// answers Done and before the draw can start: what reported logs comes
+// before anything OnDraw logs, in the order of the count. It must return
+// quickly and must not call the Coordinator.
+func (c *Coordinator) Done(ctx context.Context, agency int, reported func(finished int)) error {
+	req := reportReq{agency, reported, make(chan error, 1)}
+	err, rerr := call(ctx, c.reportc, req, req.reply, c.done)
+	if rerr != nil {
+		return rerr
 	}
-	if err != nil {
-		return 0, err
-	}
-	return rep.finished, nil
+	return err
 }
 
 // Winners returns the documents of agency's winning bets, in the order they

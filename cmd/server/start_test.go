@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -52,6 +53,29 @@ func TestRunNoAgencies(t *testing.T) {
 	}
 	if echoes != 1 {
 		t.Errorf("%d receive_message lines for one echo, want 1", echoes)
+	}
+}
+
+// TestRunDoneLines: each done line counts the agencies done, and the last
+// comes before the sorteo line it set off.
+func TestRunDoneLines(t *testing.T) {
+	for range 5 { // the order was once a race the draw usually won
+		store := filepath.Join(t.TempDir(), "bets.csv")
+		p := launch(t, []string{"SERVER_IP=127.0.0.1", "SERVER_PORT=0", "SERVER_AGENCIES=2", "SERVER_STORE_PATH=" + store})
+		playLottery(t, p.addr, map[uint32][]domain.Bet{1: {testBet(1, "11", 1)}, 2: {testBet(2, "21", domain.WinningNumber)}})
+		var got []string
+		for _, l := range mustStopRun(t, p) {
+			if _, rest, ok := strings.Cut(l, "action: done | result: success | "); ok {
+				got = append(got, rest)
+			}
+			if strings.Contains(l, "action: sorteo | result: success") {
+				got = append(got, "sorteo")
+			}
+		}
+		want := []string{"agency: 1 | total: 1 | finished: 1 | agencies: 2", "agency: 2 | total: 1 | finished: 2 | agencies: 2", "sorteo"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("done and sorteo lines %q, want %q", got, want)
+		}
 	}
 }
 

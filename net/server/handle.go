@@ -145,15 +145,16 @@ func (cn *conn) done(ctx context.Context, d wire.Done) error {
 	if err != nil {
 		return actorFailed(err)
 	}
-	finished, err := cn.srv.cfg.Coordinator.Done(ctx, cn.agency)
+	// Logged by the coordinator's Run once it has counted the agency, so
+	// the line says how many are done, and before the draw starts: the last
+	// done line comes before the sorteo line.
+	err = cn.srv.cfg.Coordinator.Done(ctx, cn.agency, func(finished int) {
+		cn.log.Info("done", "result", "success", "agency", cn.agency, "total", d.Total,
+			"finished", finished, "agencies", cn.srv.cfg.Agencies)
+	})
 	if err != nil {
 		return actorFailed(err)
 	}
-	// Logged once the coordinator has counted the agency, so it says how
-	// many are done. The last done starts the draw at once: its sorteo
-	// line may come before this one.
-	cn.log.Info("done", "result", "success", "agency", cn.agency, "total", d.Total,
-		"finished", finished, "agencies", cn.srv.cfg.Agencies)
 	return cn.write(wire.DoneAck{})
 }
 

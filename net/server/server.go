@@ -24,9 +24,10 @@ type Store interface {
 }
 
 // Coordinator is what a connection needs of the draw coordinator. Done
-// returns how many distinct agencies have reported done.
+// calls reported with how many distinct agencies have reported done, this
+// one included, before the draw can start (see actors.Coordinator.Done).
 type Coordinator interface {
-	Done(ctx context.Context, agency int) (finished int, err error)
+	Done(ctx context.Context, agency int, reported func(finished int)) error
 	Winners(ctx context.Context, agency int) ([]string, error)
 }
 

@@ -358,7 +358,7 @@ func TestShutdownAnswersParkedQueriesAndKeepsAckedBets(t *testing.T) {
 // reports that end.
 type parkedCoordinator struct{ unparked chan error }
 
-func (p parkedCoordinator) Done(context.Context, int) (int, error) { return 0, nil }
+func (p parkedCoordinator) Done(context.Context, int, func(int)) error { return nil }
 
 func (p parkedCoordinator) Winners(ctx context.Context, _ int) ([]string, error) {
 	<-ctx.Done()
