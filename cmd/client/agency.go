@@ -82,37 +82,34 @@ func (a *agency) echoLoop(ctx context.Context) error {
 		return nil
 	}
 	for k := 1; k <= a.cfg.LoopAmount; k++ {
-		var reply string
-		err := a.retrying(ctx, func(ctx context.Context) (err error) {
-			reply, err = a.echo(ctx, fmt.Sprintf("[CLIENT %d] Message N°%d", a.cfg.ID, k))
-			return err
-		})
-		if err != nil {
+		text := fmt.Sprintf("[CLIENT %d] Message N°%d", a.cfg.ID, k)
+		if err := a.retrying(ctx, func(ctx context.Context) error { return a.echo(ctx, text) }); err != nil {
 			return err
 		}
-		a.retry.progress()
-		logline.Success(a.log, "receive_message", "client_id", a.cfg.ID, "msg", reply)
+		logline.Success(a.log, "receive_message", "client_id", a.cfg.ID, "msg", text)
 		if err := sleep(ctx, a.cfg.LoopPeriod); err != nil {
 			return err
 		}
+		// The period is the agency's own wait, not the server's silence:
+		// the retry deadline counts from its end.
+		a.retry.progress()
 	}
 	logline.Success(a.log, "loop_finished", "client_id", a.cfg.ID)
 	return nil
 }
 
-// echo sends text in an echo on a connection of its own and returns the
-// reply's text, which is the same.
-func (a *agency) echo(ctx context.Context, text string) (string, error) {
+// echo sends text in an echo on a connection of its own; the server's
+// reply must be the same text.
+func (a *agency) echo(ctx context.Context, text string) error {
 	conn, err := client.Dial(ctx, a.cfg.ServerAddress, a.cfg.Timeout)
 	if err != nil {
-		return "", failReply("connect", err)
+		return failReply("connect", err)
 	}
 	defer conn.Close()
-	reply, err := conn.Echo(ctx, text)
-	if err != nil {
-		return "", failReply("receive_message", err)
+	if err := conn.Echo(ctx, text); err != nil {
+		return failReply("receive_message", err)
 	}
-	return reply, nil
+	return nil
 }
 
 // backoff logs the lost session's error and waits before the next one, or

@@ -110,6 +110,23 @@ func TestRunEchoPhaseLost(t *testing.T) {
 	}
 }
 
+// TestRunEchoPhasePeriodIsNoSilence: the wait between messages is the
+// agency's own, so a period longer than retry.deadline does not use the
+// deadline up: a lost exchange after it, and the session after the last
+// one, are still retried.
+func TestRunEchoPhasePeriodIsNoSilence(t *testing.T) {
+	s := &fakeServer{faults: map[at]fault{echoAt(2): {}, helloAt(1): {}}}
+	out, err := runAgency(t, nil, testEnv(s.start(t), writeBets(t, makeBets(2, "Ana")),
+		"CLI_LOOP_AMOUNT=2", "CLI_LOOP_PERIOD=400ms", "CLI_RETRY_DEADLINE=300ms"))
+	if err != nil {
+		t.Fatalf("run: %v\noutput:\n%s", err, out)
+	}
+	if n := retryLines(t, out); n != 2 {
+		t.Errorf("%d connect retry lines, want 2 (the lost echo, the lost hello)\noutput:\n%s", n, out)
+	}
+	wantLine(t, out, "consulta_ganadores", "action: consulta_ganadores | result: success | cant_ganadores: 0")
+}
+
 // TestRunEchoPhaseUnreachable: a server that never answers is retried like
 // a session, until retry.deadline, and then the run fails.
 func TestRunEchoPhaseUnreachable(t *testing.T) {

@@ -56,8 +56,9 @@ func newRetry(deadline time.Duration) *retry {
 // winners query that stayed parked until the connection was lost.
 func (r *retry) alive() { r.last = time.Now() }
 
-// progress records that bets moved forward (an ack, a done_ack): the
-// deadline counts from now and the backoff starts over.
+// progress records that the run moved forward (an ack, a done_ack, an
+// echo message answered): the deadline counts from now and the backoff
+// starts over.
 func (r *retry) progress() {
 	r.alive()
 	r.attempt, r.delay = 0, backoffMin

@@ -63,8 +63,8 @@ func failReply(action string, err error) error {
 // run is the whole program: it loads the configuration from args and
 // environ, logs to stdout, and returns nil on success or after SIGTERM or
 // SIGINT, or the error it has already logged. A first argument "ping" or
-// "echo" runs that check instead of the agency (see usage); -h prints the
-// usage.
+// "echo" runs that check instead of the agency (see usage): a check cut
+// short by a signal did not pass, so it fails. -h prints the usage.
 func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 	var sub string
 	if len(args) > 0 && (args[0] == "ping" || args[0] == "echo") {

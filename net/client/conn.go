@@ -11,13 +11,20 @@ import (
 	"github.com/tp0/loteria/net/wire"
 )
 
-// Errors of a Conn, matched with errors.Is. A wire.Reject or wire.Error sent
-// by the server comes back as itself (wrapped), matched with errors.As.
+// Errors of a Conn and of CheckRawEcho, matched with errors.Is. A
+// wire.Reject or wire.Error sent by the server comes back as itself
+// (wrapped), matched with errors.As.
 var (
 	ErrUnexpected = errors.New("unexpected reply")
 	ErrBroken     = errors.New("connection broken")
 	ErrInFlight   = errors.New("batches in flight")
 	ErrNoBatch    = errors.New("no batch in flight")
+
+	// Why CheckRawEcho failed.
+	ErrNoServer     = errors.New("no server")
+	ErrNoReply      = errors.New("no reply")
+	ErrReplyDiffers = errors.New("the reply differs")
+	ErrPeerClosed   = errors.New("connection closed")
 )
 
 // flushAt is how many buffered bytes make Post write them out: enough
@@ -220,21 +227,20 @@ func (c *Conn) Ping(ctx context.Context, payload []byte) ([]byte, error) {
 	return p.Payload, nil
 }
 
-// Echo sends text in an Echo and returns the text of the reply, which must
-// be an Echo with the same text; any other reply breaks the Conn
-// (ErrUnexpected).
-func (c *Conn) Echo(ctx context.Context, text string) (string, error) {
+// Echo sends text in an Echo; the reply must be an Echo with the same
+// text, and any other reply breaks the Conn (ErrUnexpected).
+func (c *Conn) Echo(ctx context.Context, text string) error {
 	m, err := c.call(ctx, "echo", wire.Echo{Text: text})
 	if err != nil {
-		return "", err
+		return err
 	}
 	e, ok := m.(wire.Echo)
 	if !ok {
-		return "", c.unexpected("echo", m, wire.TypeEcho)
+		return c.unexpected("echo", m, wire.TypeEcho)
 	}
 	if e.Text != text {
 		c.err = fmt.Errorf("%w: echo of %q for %q", ErrUnexpected, e.Text, text)
-		return "", fmt.Errorf("echo: %w", c.err)
+		return fmt.Errorf("echo: %w", c.err)
 	}
-	return e.Text, nil
+	return nil
 }

@@ -35,14 +35,6 @@ func CheckEcho(ctx context.Context, addr string, timeout time.Duration) error {
 	return nil
 }
 
-// Why CheckRawEcho failed, matched with errors.Is.
-var (
-	ErrNoServer     = errors.New("no server")
-	ErrNoReply      = errors.New("no reply")
-	ErrReplyDiffers = errors.New("the reply differs")
-	ErrClosed       = errors.New("connection closed")
-)
-
 // CheckRawEcho checks that the server at addr sends back what it receives.
 // It sends one Echo frame, of text "test_echo_server " and 32 random hex
 // digits, and reads back exactly as many bytes as it sent, raw, not through
@@ -50,7 +42,7 @@ var (
 // does any plain TCP echo server. It fails, within timeout for the dial and
 // again for the reply, with an error that says why: ErrNoServer ("no server
 // at ADDR: …"), ErrNoReply ("no reply within 3s"), ErrReplyDiffers ("the
-// reply differs: got …", as soon as a byte differs) or ErrClosed
+// reply differs: got …", as soon as a byte differs) or ErrPeerClosed
 // ("connection closed after N of M bytes"). A cancelled ctx returns its
 // error.
 func CheckRawEcho(ctx context.Context, addr string, timeout time.Duration) error {
@@ -69,6 +61,9 @@ func CheckRawEcho(ctx context.Context, addr string, timeout time.Duration) error
 		return fmt.Errorf("%w at %s: %w", ErrNoServer, addr, err)
 	}
 	defer nc.Close()
+	// The deadline is set before a cancellation can move it to the past,
+	// so that it is never moved back to the future.
+	nc.SetDeadline(time.Now().Add(timeout))
 	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(past) })
 	defer stop()
 	err = exchangeRaw(nc, sent, timeout)
@@ -79,11 +74,10 @@ func CheckRawEcho(ctx context.Context, addr string, timeout time.Duration) error
 }
 
 // exchangeRaw writes sent and reads back as many bytes, which must be the
-// same, within timeout.
+// same, within nc's deadline (timeout is for the errors).
 func exchangeRaw(nc net.Conn, sent []byte, timeout time.Duration) error {
-	nc.SetDeadline(time.Now().Add(timeout))
 	if _, err := nc.Write(sent); err != nil {
-		return fmt.Errorf("%w before the echo was sent: %w", ErrClosed, err)
+		return fmt.Errorf("%w before the echo was sent: %w", ErrPeerClosed, err)
 	}
 	got := make([]byte, 0, len(sent))
 	buf := make([]byte, len(sent))
@@ -93,6 +87,9 @@ func exchangeRaw(nc net.Conn, sent []byte, timeout time.Duration) error {
 		if !bytes.HasPrefix(sent, got) {
 			return fmt.Errorf("%w: got %q", ErrReplyDiffers, got)
 		}
+		if len(got) == len(sent) { // whole, even if the peer closed with it
+			return nil
+		}
 		switch {
 		case err == nil:
 		case errors.Is(err, os.ErrDeadlineExceeded) && len(got) == 0:
@@ -100,9 +97,9 @@ func exchangeRaw(nc net.Conn, sent []byte, timeout time.Duration) error {
 		case errors.Is(err, os.ErrDeadlineExceeded):
 			return fmt.Errorf("%w within %v after %d of %d bytes: got %q", ErrNoReply, timeout, len(got), len(sent), got)
 		case errors.Is(err, io.EOF):
-			return fmt.Errorf("%w after %d of %d bytes", ErrClosed, len(got), len(sent))
+			return fmt.Errorf("%w after %d of %d bytes", ErrPeerClosed, len(got), len(sent))
 		default:
-			return fmt.Errorf("%w after %d of %d bytes: %w", ErrClosed, len(got), len(sent), err)
+			return fmt.Errorf("%w after %d of %d bytes: %w", ErrPeerClosed, len(got), len(sent), err)
 		}
 	}
 	return nil

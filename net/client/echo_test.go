@@ -24,9 +24,8 @@ func TestEcho(t *testing.T) {
 			p.write(m)
 		}
 	})
-	got, err := mustDial(t, addr, timeout).Echo(t.Context(), "[CLIENT 1] Message N°1")
-	if err != nil || got != "[CLIENT 1] Message N°1" {
-		t.Errorf("echo = %q, %v; want the text back", got, err)
+	if err := mustDial(t, addr, timeout).Echo(t.Context(), "[CLIENT 1] Message N°1"); err != nil {
+		t.Errorf("echo = %v; want the text back", err)
 	}
 }
 
@@ -42,10 +41,10 @@ func TestEchoWrongReply(t *testing.T) {
 				}
 			})
 			c := mustDial(t, addr, timeout)
-			if got, err := c.Echo(t.Context(), "[CLIENT 1] Message N°1"); !errors.Is(err, client.ErrUnexpected) {
-				t.Errorf("echo = %q, %v; want ErrUnexpected", got, err)
+			if err := c.Echo(t.Context(), "[CLIENT 1] Message N°1"); !errors.Is(err, client.ErrUnexpected) {
+				t.Errorf("echo = %v; want ErrUnexpected", err)
 			}
-			if _, err := c.Echo(t.Context(), "again"); !errors.Is(err, client.ErrBroken) {
+			if err := c.Echo(t.Context(), "again"); !errors.Is(err, client.ErrBroken) {
 				t.Errorf("echo after a wrong reply = %v, want ErrBroken", err)
 			}
 		})
@@ -105,9 +104,9 @@ func TestCheckRawEcho(t *testing.T) {
 		{"ShortThenSilent", func(t *testing.T) string { return serve(t, echoPrefix(10, false)) },
 			client.ErrNoReply, `^no reply within 300ms after 10 of 54 bytes: got "\\r\\x00\\x00\\x001test_"$`},
 		{"ShortThenClosed", func(t *testing.T) string { return serve(t, echoPrefix(10, true)) },
-			client.ErrClosed, `^connection closed after 10 of 54 bytes$`},
+			client.ErrPeerClosed, `^connection closed after 10 of 54 bytes$`},
 		{"ClosedAtOnce", func(t *testing.T) string { return serve(t, echoPrefix(0, true)) },
-			client.ErrClosed, `^connection closed after 0 of 54 bytes`},
+			client.ErrPeerClosed, `^connection closed after 0 of 54 bytes`},
 		{"NoServer", func(t *testing.T) string { return closedAddr(t) }, client.ErrNoServer, `^no server at 127\.0\.0\.1:[0-9]+: dial tcp `},
 	}
 	for _, tt := range tests {
