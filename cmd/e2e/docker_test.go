@@ -175,7 +175,7 @@ func imageIDs(t *testing.T, names ...string) []string {
 }
 
 // TestDockerSIGTERM stops a client parked on its winners query, then the
-// server, with `docker stop`: both exit 0 after logging exit success, the
+// server, with `docker stop`: both exit 0 after logging shutdown success, the
 // server in its documented shutdown order, and `down` leaves nothing of
 // the project.
 func TestDockerSIGTERM(t *testing.T) {
@@ -190,7 +190,7 @@ func TestDockerSIGTERM(t *testing.T) {
 	assertStopped(t, s, "client1")
 	t.Logf("docker stop server: %s", s.stop("server").Round(time.Millisecond))
 	assertStopped(t, s, "server")
-	wantOrder := []string{"listener_close", "connections_close", "coordinator_stop", "store_close", "exit"}
+	wantOrder := []string{"listener_close", "connections_close", "coordinator_stop", "store_close", "shutdown"}
 	if got := actionsAmong(s.lines("server"), wantOrder); !slices.Equal(got, wantOrder) {
 		t.Errorf("server shutdown actions %v, want %v", got, wantOrder)
 	}
@@ -200,7 +200,7 @@ func TestDockerSIGTERM(t *testing.T) {
 }
 
 // assertStopped checks that a container stopped by SIGTERM exited 0, its
-// log is clean and its last line is action: exit | result: success.
+// log is clean and its last line is action: shutdown | result: success.
 func assertStopped(t *testing.T, s *stack, name string) {
 	t.Helper()
 	if code := s.exitCode(name); code != 0 {
@@ -208,8 +208,8 @@ func assertStopped(t *testing.T, s *stack, name string) {
 	}
 	s.assertLog(name)
 	lines := s.lines(name)
-	if len(lines) == 0 || lines[len(lines)-1]["action"] != "exit" || lines[len(lines)-1]["result"] != "success" {
-		t.Errorf("%s's last line is not action: exit | result: success: %v", name, lines[max(len(lines)-1, 0):])
+	if len(lines) == 0 || lines[len(lines)-1]["action"] != "shutdown" || lines[len(lines)-1]["result"] != "success" {
+		t.Errorf("%s's last line is not action: shutdown | result: success: %v", name, lines[max(len(lines)-1, 0):])
 	}
 }
 
