@@ -166,10 +166,18 @@ func (a *agency) open() (io.ReadCloser, error) {
 	}
 	a.file = &dataFile{File: f}
 	if fi, err := f.Stat(); err == nil {
+		if fi.IsDir() {
+			f.Close()
+			return nil, fail("leer_apuesta", fmt.Errorf("%s: %w", a.cfg.DataPath, errDataDir))
+		}
 		a.file.size = fi.Size()
 	}
 	return a.file, nil
 }
+
+// errDataDir is the error for a data path that is a directory: what Docker
+// makes when compose bind-mounts a host file that does not exist.
+var errDataDir = errors.New("is a directory, not a bets file (a bind mount of a missing host file makes one: create the file, e.g. with make data, then recreate the container)")
 
 // dataFile is the data file, counting what has been read of it for the
 // progress line.

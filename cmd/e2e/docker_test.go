@@ -128,8 +128,9 @@ func zipped(z *zip.ReadCloser, name string) agencyData {
 
 // TestDockerConfigWithoutRebuild checks that editing the mounted YAML
 // files and recreating the containers changes the configuration with the
-// same images. The bets volume survives, so the second run stores nothing
-// again and the agency still gets its winner.
+// same images. The bets live in the server container's writable layer, so
+// the recreated server is a fresh lottery: the agency sends its bets again,
+// in batches of the new size, and still gets its winner.
 func TestDockerConfigWithoutRebuild(t *testing.T) {
 	s := newStack(t, planted(100, []int{3})...)
 	s.run()
@@ -147,8 +148,8 @@ func TestDockerConfigWithoutRebuild(t *testing.T) {
 	if after := imageIDs(t, "server", "client1"); !slices.Equal(after, before) {
 		t.Errorf("image ids %v after recreating, %v before", after, before)
 	}
-	if got := s.received(); len(got) != 0 {
-		t.Errorf("the recreated server stored batches %v again; the volume held them", got)
+	if got := s.received(); !slices.Equal(got, []int{33, 33, 33, 1}) {
+		t.Errorf("the recreated server received batches %v, want [33 33 33 1]: a fresh lottery, at the new batch size", got)
 	}
 	if got := s.winners(); !slices.Equal(got, []int{1}) {
 		t.Errorf("cant_ganadores %v after recreating, want [1]", got)
