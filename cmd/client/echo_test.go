@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -199,27 +197,9 @@ func TestRunEchoPhaseSignal(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &fakeServer{faults: tt.faults}
 			env := testEnv(s.start(t), writeBets(t, makeBets(2, "Ana")), "CLI_LOOP_AMOUNT=100", "CLI_LOOP_PERIOD=1h", "CLI_TIMEOUT=1h")
-			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-			defer cancel()
-			var out syncBuffer
-			errc := make(chan error, 1)
-			go func() { errc <- run(ctx, nil, env, &out) }()
-			if !tt.wait(s, &out) {
-				cancel()
-				<-errc
-				t.Fatalf("the echo phase did not start within 5s\noutput:\n%s", out.String())
-			}
-			start := time.Now()
-			syscall.Kill(os.Getpid(), syscall.SIGTERM)
-			if err := <-errc; err != nil {
-				t.Fatalf("run: %v\noutput:\n%s", err, out.String())
-			}
-			if d := time.Since(start); d > 2*time.Second {
-				t.Errorf("stopped %v after the signal", d)
-			}
-			wantLine(t, out.String(), "shutdown", "action: shutdown | result: success | reason: signal")
-			if n := len(lines(out.String(), "loop_finished")) + s.count(wire.TypeHello); n != 0 {
-				t.Errorf("went on after the signal\noutput:\n%s", out.String())
+			out := signalWhen(t, env, func(out *syncBuffer) bool { return tt.wait(s, out) })
+			if n := len(lines(out, "loop_finished")) + s.count(wire.TypeHello); n != 0 {
+				t.Errorf("went on after the signal\noutput:\n%s", out)
 			}
 		})
 	}

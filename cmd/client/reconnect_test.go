@@ -261,15 +261,25 @@ func TestRunSignalBackoff(t *testing.T) {
 	defer func(lo, hi time.Duration) { backoffMin, backoffMax = lo, hi }(backoffMin, backoffMax)
 	backoffMin, backoffMax = time.Minute, time.Minute
 	env := testEnv(closedAddr(t), writeBets(t, makeBets(3, "Ana")), "CLI_RETRY_DEADLINE=1h")
+	signalWhen(t, env, func(out *syncBuffer) bool {
+		return out.waitFor("action: connect | result: in_progress", 5*time.Second)
+	})
+}
+
+// signalWhen runs the agency with env, sends the process SIGTERM once ready
+// reports true (it waits at most a few seconds), and checks that the agency
+// then stops within 2 s with a clean shutdown line. It returns the output.
+func signalWhen(t *testing.T, env []string, ready func(*syncBuffer) bool) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	var out syncBuffer
 	errc := make(chan error, 1)
 	go func() { errc <- run(ctx, nil, env, &out) }()
-	if !out.waitFor("action: connect | result: in_progress", 5*time.Second) {
+	if !ready(&out) {
 		cancel()
 		<-errc
-		t.Fatalf("no retry line within 5s\noutput:\n%s", out.String())
+		t.Fatalf("not ready for the signal within 5s\noutput:\n%s", out.String())
 	}
 	start := time.Now()
 	syscall.Kill(os.Getpid(), syscall.SIGTERM)
@@ -280,6 +290,7 @@ func TestRunSignalBackoff(t *testing.T) {
 		t.Errorf("stopped %v after the signal", d)
 	}
 	wantLine(t, out.String(), "shutdown", "action: shutdown | result: success | reason: signal")
+	return out.String()
 }
 
 func TestRetryable(t *testing.T) {
