@@ -37,8 +37,9 @@ type Config struct {
 	Timeout        time.Duration `koanf:"server.timeout"` // each read or write on the socket
 	RetryDeadline  time.Duration `koanf:"retry.deadline"` // give up after this long without progress
 	WinnersTimeout time.Duration `koanf:"winners.timeout"`
-	Secret         string        `koanf:"secret"` // sent in the hello; never logged
-	Bet            *SingleBet    `koanf:"-"`      // from betEnv only; nil unless set
+	MinUptime      time.Duration `koanf:"exit.min_uptime"` // do not exit sooner after the start (a signal excepted)
+	Secret         string        `koanf:"secret"`          // sent in the hello; never logged
+	Bet            *SingleBet    `koanf:"-"`               // from betEnv only; nil unless set
 }
 
 // SingleBet is the one bet an agency can be given in its environment, sent
@@ -65,6 +66,7 @@ var envKeys = map[string]string{
 	"CLI_TIMEOUT":         "server.timeout",
 	"CLI_RETRY_DEADLINE":  "retry.deadline",
 	"CLI_WINNERS_TIMEOUT": "winners.timeout",
+	"CLI_MIN_UPTIME":      "exit.min_uptime",
 	"CLI_SECRET":          "secret",
 }
 
@@ -83,7 +85,7 @@ var betEnv = []struct {
 
 var spec = conf.Spec{Name: "client", Env: envKeys, Durations: durationKeys}
 
-var durationKeys = []string{"loop.period", "server.timeout", "retry.deadline", "winners.timeout"}
+var durationKeys = []string{"loop.period", "server.timeout", "retry.deadline", "winners.timeout", "exit.min_uptime"}
 
 func defaultConfig() Config {
 	return Config{
@@ -177,6 +179,7 @@ func (c Config) validate() error {
 	check(c.Timeout > 0, "server.timeout", "must be positive, got %v", c.Timeout)
 	check(c.RetryDeadline > 0, "retry.deadline", "must be positive, got %v", c.RetryDeadline)
 	check(c.WinnersTimeout > 0, "winners.timeout", "must be positive, got %v", c.WinnersTimeout)
+	check(c.MinUptime >= 0 && c.MinUptime <= time.Minute, "exit.min_uptime", "must be 0..1m, got %v", c.MinUptime)
 	if c.Bet != nil && c.ID >= 1 {
 		ch.Add(c.Bet.validate(c.ID))
 	}
@@ -218,6 +221,7 @@ func (c Config) logAttrs() []any {
 		"timeout", c.Timeout,
 		"retry_deadline", c.RetryDeadline,
 		"winners_timeout", c.WinnersTimeout,
+		"min_uptime", c.MinUptime,
 		"auth", c.Secret != "",
 	}
 	if c.Bet != nil {

@@ -172,6 +172,8 @@ func TestConfigErrors(t *testing.T) {
 		{"TimeoutNoUnit", nil, []string{"CLI_ID=1", "CLI_TIMEOUT=10"}, []string{"server.timeout (CLI_TIMEOUT)", "missing unit"}},
 		{"RetryDeadline", nil, []string{"CLI_ID=1", "CLI_RETRY_DEADLINE=-1m"}, []string{"retry.deadline (CLI_RETRY_DEADLINE): must be positive"}},
 		{"WinnersTimeout", nil, []string{"CLI_ID=1", "CLI_WINNERS_TIMEOUT=0s"}, []string{"winners.timeout (CLI_WINNERS_TIMEOUT): must be positive"}},
+		{"MinUptimeNegative", nil, []string{"CLI_ID=1", "CLI_MIN_UPTIME=-1s"}, []string{"exit.min_uptime (CLI_MIN_UPTIME): must be 0..1m"}},
+		{"MinUptimeLong", nil, []string{"CLI_ID=1", "CLI_MIN_UPTIME=2m"}, []string{"exit.min_uptime (CLI_MIN_UPTIME): must be 0..1m"}},
 		{"WinnersTimeoutInFile", []string{"-config", mustFile(t, "winners:\n  timeout: 600\n")}, id, []string{"winners.timeout (CLI_WINNERS_TIMEOUT)", "unit"}},
 		{"BetPartial", nil, []string{"CLI_ID=1", "NOMBRE=Ana", "NUMERO=1"}, []string{"single bet: missing APELLIDO, DOCUMENTO, NACIMIENTO"}},
 		{"BetNumber", nil, withBet("NUMERO=10000"), []string{"single bet: NUMERO"}},
@@ -201,7 +203,7 @@ func TestConfigLogAttrs(t *testing.T) {
 	for i := 0; i < len(attrs); i += 2 {
 		keys = append(keys, attrs[i].(string))
 	}
-	want := []string{"client_id", "server_address", "loop_amount", "loop_period", "batch_max_amount", "batch_window", "data_path", "log_level", "timeout", "retry_deadline", "winners_timeout", "auth"}
+	want := []string{"client_id", "server_address", "loop_amount", "loop_period", "batch_max_amount", "batch_window", "data_path", "log_level", "timeout", "retry_deadline", "winners_timeout", "min_uptime", "auth"}
 	if !reflect.DeepEqual(keys, want) {
 		t.Errorf("keys %q, want %q", keys, want)
 	}

@@ -197,7 +197,7 @@ func TestRunEchoPhaseSignal(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &fakeServer{faults: tt.faults}
 			env := testEnv(s.start(t), writeBets(t, makeBets(2, "Ana")), "CLI_LOOP_AMOUNT=100", "CLI_LOOP_PERIOD=1h", "CLI_TIMEOUT=1h")
-			out := signalWhen(t, env, func(out *syncBuffer) bool { return tt.wait(s, out) })
+			out := signalWhen(t, env, stoppedBySignal, func(out *syncBuffer) bool { return tt.wait(s, out) })
 			if n := len(lines(out, "loop_finished")) + s.count(wire.TypeHello); n != 0 {
 				t.Errorf("went on after the signal\noutput:\n%s", out)
 			}

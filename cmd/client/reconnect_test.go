@@ -261,15 +261,18 @@ func TestRunSignalBackoff(t *testing.T) {
 	defer func(lo, hi time.Duration) { backoffMin, backoffMax = lo, hi }(backoffMin, backoffMax)
 	backoffMin, backoffMax = time.Minute, time.Minute
 	env := testEnv(closedAddr(t), writeBets(t, makeBets(3, "Ana")), "CLI_RETRY_DEADLINE=1h")
-	signalWhen(t, env, func(out *syncBuffer) bool {
+	signalWhen(t, env, stoppedBySignal, func(out *syncBuffer) bool {
 		return out.waitFor("action: connect | result: in_progress", 5*time.Second)
 	})
 }
 
+// stoppedBySignal is the last line of an agency that a signal stopped.
+const stoppedBySignal = "action: shutdown | result: success | reason: signal"
+
 // signalWhen runs the agency with env, sends the process SIGTERM once ready
 // reports true (it waits at most a few seconds), and checks that the agency
-// then stops within 2 s with a clean shutdown line. It returns the output.
-func signalWhen(t *testing.T, env []string, ready func(*syncBuffer) bool) string {
+// then stops within 2 s, its shutdown line want. It returns the output.
+func signalWhen(t *testing.T, env []string, want string, ready func(*syncBuffer) bool) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
@@ -289,7 +292,7 @@ func signalWhen(t *testing.T, env []string, ready func(*syncBuffer) bool) string
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("stopped %v after the signal", d)
 	}
-	wantLine(t, out.String(), "shutdown", "action: shutdown | result: success | reason: signal")
+	wantLine(t, out.String(), "shutdown", want)
 	return out.String()
 }
 

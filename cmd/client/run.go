@@ -91,7 +91,14 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 		return runEcho(sctx, log, cfg)
 	}
 	logline.Success(log, "config", cfg.logAttrs()...)
+	began := time.Now()
 	err = newAgency(cfg, log).run(sctx)
+	if sctx.Err() == nil {
+		// Seen from outside, a process that ends sooner may not have
+		// been seen at all (see exit.min_uptime); a signal still stops
+		// it at once.
+		sleep(sctx, time.Until(began.Add(cfg.MinUptime)))
+	}
 	if err != nil && sctx.Err() != nil {
 		reason := "signal"
 		if ctx.Err() != nil {

@@ -482,6 +482,33 @@ func TestRunPingNeedsNoAgency(t *testing.T) {
 	wantLine(t, out, "ping", "action: ping | result: success")
 }
 
+// TestRunMinUptime: with exit.min_uptime an agency that is done sooner
+// stays up until then (compose reports only the exits it sees happen), and
+// a signal still stops it at once.
+func TestRunMinUptime(t *testing.T) {
+	const uptime = 700 * time.Millisecond
+	t.Run("Done", func(t *testing.T) {
+		s := &fakeServer{}
+		began := time.Now()
+		out, err := runAgency(t, nil, testEnv(s.start(t), writeBets(t, makeBets(3, "Ana")), "CLI_MIN_UPTIME=700ms"))
+		if err != nil {
+			t.Fatalf("run: %v\noutput:\n%s", err, out)
+		}
+		if took := time.Since(began); took < uptime {
+			t.Errorf("exited after %v, want at least %v", took, uptime)
+		}
+		wantLine(t, out, "shutdown", "action: shutdown | result: success")
+	})
+	t.Run("Signal", func(t *testing.T) {
+		s := &fakeServer{}
+		env := testEnv(s.start(t), writeBets(t, makeBets(3, "Ana")), "CLI_MIN_UPTIME=1m")
+		// Done already: the signal only cuts the wait short.
+		signalWhen(t, env, "action: shutdown | result: success", func(out *syncBuffer) bool {
+			return out.waitFor("action: consulta_ganadores | result: success", 5*time.Second)
+		})
+	})
+}
+
 func TestRunSignal(t *testing.T) {
 	s := &fakeServer{park: true}
 	addr := s.start(t)
