@@ -125,6 +125,7 @@ remove_containers() {
 
 # cleanup removes the containers and the temporary trees (on exit,
 # interrupted or not).
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
   if [ -n "${work:-}" ] && [ -d "$work" ]; then
     remove_containers
