@@ -52,6 +52,13 @@ Then, for example:
   scripts/course-tests.sh ../tp0-tests            # all of them
   scripts/course-tests.sh ../tp0-tests -k ej3     # pytest arguments follow
 
+ej5 expects agency 1 to send one bet from the NOMBRE… variables, which
+generar-compose.sh writes only when BET is in its environment; without it,
+ej5 fails (at its 300 s timeout). To see ej5 pass, alone (with BET set,
+ej6–ej8 count one bet more than their files hold):
+
+  BET="Santiago Lionel,Lorca,30904465,1999-03-17,7574" scripts/course-tests.sh ../tp0-tests -k ej5
+
 Warning: the course's tests stop every running container on this machine
 and prune stopped containers, unused networks and dangling images.
 Needs: docker with compose v2, git, make, go, and Python with pytest and
@@ -185,6 +192,9 @@ if [ -n "$(git -C "$root" status --porcelain --untracked-files=no)" ]; then
   echo "course-tests: note: $root has uncommitted changes; they are not tested"
 fi
 echo "course-tests: the course's tests stop every running container on this machine and prune stopped ones"
+if [ -n "${BET:-}" ]; then
+  echo "course-tests: note: BET is set, so agency 1 sends one more bet: ej5 can pass, ej6–ej8 will count it"
+fi
 
 git clone -q --no-checkout "$root" "$work/repo"
 git -C "$work/repo" checkout -q -B course-tests "$sha"

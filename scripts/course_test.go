@@ -26,6 +26,7 @@ func TestCourseTestsWithoutTestsDir(t *testing.T) {
 			"ej1–ej4",
 			"committed HEAD",
 			"stop every running container",
+			`BET="Santiago Lionel,Lorca,30904465,1999-03-17,7574" scripts/course-tests.sh ../tp0-tests -k ej5`,
 		} {
 			if !strings.Contains(string(out), want) {
 				t.Errorf("course-tests.sh %v does not say %q:\n%s", args, want, out)
