@@ -209,6 +209,11 @@ results=$work/results.tsv
 
 start=$SECONDS
 rc=0
+# An interrupt reaches pytest too (Ctrl-C: the whole process group), which
+# stops; then the containers go and the table shows what ran.
+interrupted=
+trap 'interrupted=130' INT
+trap 'interrupted=143' TERM
 (
   cd "$work/tests"
   exec env REPO_PATH="$work/repo" \
@@ -219,8 +224,14 @@ rc=0
     "$python" -m pytest -p course_adapter -p no:cacheprovider -v "$@"
 ) || rc=$?
 elapsed=$((SECONDS - start))
+trap 'exit 130' INT
+trap 'exit 143' TERM
 remove_containers
 summary "$results" "$elapsed" "$rc"
+if [ -n "$interrupted" ]; then
+  echo "course-tests: interrupted"
+  rc=$interrupted
+fi
 trap - EXIT
 rm -rf "$work"
 exit "$rc"
