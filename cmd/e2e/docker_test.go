@@ -128,8 +128,9 @@ func zipped(z *zip.ReadCloser, name string) agencyData {
 
 // TestDockerConfigWithoutRebuild checks that editing the mounted YAML
 // files and recreating the containers changes the configuration with the
-// same images. The bets volume survives, so the second run stores nothing
-// again and the agency still gets its winner.
+// same images. The bets live in the server container's writable layer, so
+// the recreated server is a fresh lottery: the agency sends its bets again,
+// in batches of the new size, and still gets its winner.
 func TestDockerConfigWithoutRebuild(t *testing.T) {
 	s := newStack(t, planted(100, []int{3})...)
 	s.run()
@@ -147,8 +148,8 @@ func TestDockerConfigWithoutRebuild(t *testing.T) {
 	if after := imageIDs(t, "server", "client1"); !slices.Equal(after, before) {
 		t.Errorf("image ids %v after recreating, %v before", after, before)
 	}
-	if got := s.received(); len(got) != 0 {
-		t.Errorf("the recreated server stored batches %v again; the volume held them", got)
+	if got := s.received(); !slices.Equal(got, []int{33, 33, 33, 1}) {
+		t.Errorf("the recreated server received batches %v, want [33 33 33 1]: a fresh lottery, at the new batch size", got)
 	}
 	if got := s.winners(); !slices.Equal(got, []int{1}) {
 		t.Errorf("cant_ganadores %v after recreating, want [1]", got)
@@ -175,7 +176,7 @@ func imageIDs(t *testing.T, names ...string) []string {
 }
 
 // TestDockerSIGTERM stops a client parked on its winners query, then the
-// server, with `docker stop`: both exit 0 after logging exit success, the
+// server, with `docker stop`: both exit 0 after logging shutdown success, the
 // server in its documented shutdown order, and `down` leaves nothing of
 // the project.
 func TestDockerSIGTERM(t *testing.T) {
@@ -190,7 +191,7 @@ func TestDockerSIGTERM(t *testing.T) {
 	assertStopped(t, s, "client1")
 	t.Logf("docker stop server: %s", s.stop("server").Round(time.Millisecond))
 	assertStopped(t, s, "server")
-	wantOrder := []string{"listener_close", "connections_close", "coordinator_stop", "store_close", "exit"}
+	wantOrder := []string{"listener_close", "connections_close", "coordinator_stop", "store_close", "shutdown"}
 	if got := actionsAmong(s.lines("server"), wantOrder); !slices.Equal(got, wantOrder) {
 		t.Errorf("server shutdown actions %v, want %v", got, wantOrder)
 	}
@@ -200,7 +201,7 @@ func TestDockerSIGTERM(t *testing.T) {
 }
 
 // assertStopped checks that a container stopped by SIGTERM exited 0, its
-// log is clean and its last line is action: exit | result: success.
+// log is clean and its last line is action: shutdown | result: success.
 func assertStopped(t *testing.T, s *stack, name string) {
 	t.Helper()
 	if code := s.exitCode(name); code != 0 {
@@ -208,8 +209,8 @@ func assertStopped(t *testing.T, s *stack, name string) {
 	}
 	s.assertLog(name)
 	lines := s.lines(name)
-	if len(lines) == 0 || lines[len(lines)-1]["action"] != "exit" || lines[len(lines)-1]["result"] != "success" {
-		t.Errorf("%s's last line is not action: exit | result: success: %v", name, lines[max(len(lines)-1, 0):])
+	if len(lines) == 0 || lines[len(lines)-1]["action"] != "shutdown" || lines[len(lines)-1]["result"] != "success" {
+		t.Errorf("%s's last line is not action: shutdown | result: success: %v", name, lines[max(len(lines)-1, 0):])
 	}
 }
 
