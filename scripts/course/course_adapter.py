@@ -30,7 +30,8 @@ means to the course. A parameter the adapter does not know stops the run.
 The environment (set by course-tests.sh): REPO_PATH, the project's
 temporary clone; COURSE_MOCK_COMPOSE, the mock compose file;
 COURSE_RESULTS, a file that gets one line per test:
-"nodeid<TAB>passed|failed|skipped<TAB>seconds<TAB>reason".
+"nodeid<TAB>passed|failed|skipped<TAB>seconds<TAB>reason", the reason of a
+failure with hints where the course's message hides the cause.
 
 The module needs only the standard library (pytest is imported by the
 hooks), so its writers can be used without pytest:
@@ -42,6 +43,7 @@ import importlib
 import inspect
 import json
 import os
+import re
 import subprocess
 
 # Each parameter of the course's config.client to our docker/client.yaml key.
@@ -205,6 +207,32 @@ def pytest_collection_finish(session):
 
 _outcomes = {}
 
+EXIT_MARK = " exited with code "
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # compose v2 starts its exit lines with one
+
+
+def hints(nodeid, output):
+    """hints explains two failures whose cause the course's messages do not
+    show, from the lines a test printed (the compose logs it read)."""
+    shut, exited, sent = set(), set(), False
+    for line in output.splitlines():
+        line = ANSI.sub("", line)
+        source, bar, rest = line.partition("|")
+        if bar and "action: shutdown | result: success" in rest:
+            shut.add(source.strip())
+        elif bar and "action: apuesta_enviada" in rest:
+            sent = True
+        elif EXIT_MARK in line:
+            exited.add(line.split(EXIT_MARK)[0].strip())
+    out = [f"{s} logged its shutdown, but compose printed no '{s}{EXIT_MARK}0': {s} exited before the "
+           "test's `docker compose logs -f` attached, and compose v2 reports only the exits of the containers "
+           "running then (docker/compose#8715); a race of the harness, run it again"
+           for s in sorted(shut - exited)]
+    if "test_ej5" in nodeid and not sent:
+        out.append("no apuesta_enviada line: agency 1 sends the NOMBRE… bet only when generar-compose.sh "
+                   "gets BET=… (run scripts/course-tests.sh without arguments to see how)")
+    return out
+
 
 def pytest_runtest_logreport(report):
     """Collects each test's phases; at teardown one line goes to
@@ -216,10 +244,11 @@ def pytest_runtest_logreport(report):
         crash = getattr(report.longrepr, "reprcrash", None)
         reason = crash.message if crash else str(report.longrepr)
         r["reason"] = (f"in {report.when}: " if report.when != "call" else "") + " ".join(reason.split())
+        r["reason"] += "".join(f" (hint: {h})" for h in hints(report.nodeid, report.capstdout))
     elif report.skipped and r["outcome"] == "passed":
         r["outcome"] = "skipped"
     if report.when == "teardown":
         path = os.environ.get("COURSE_RESULTS")
         if path:
             with open(path, "a", encoding="utf-8") as f:
-                f.write(f"{report.nodeid}\t{r['outcome']}\t{r['seconds']:.1f}\t{r['reason'][:300]}\n")
+                f.write(f"{report.nodeid}\t{r['outcome']}\t{r['seconds']:.1f}\t{r['reason'][:1000]}\n")
