@@ -30,7 +30,8 @@ type CoordinatorConfig struct {
 
 // Coordinator is the actor that runs the draw once all N agencies have
 // reported done, and tells each agency its own winners, never before the
-// draw.
+// draw. With N = 0 there is no lottery: every agency is unknown and the
+// draw never runs.
 type Coordinator struct {
 	cfg      CoordinatorConfig
 	reportc  chan reportReq
@@ -46,8 +47,9 @@ type Coordinator struct {
 }
 
 type reportReq struct {
-	agency int
-	reply  chan error
+	agency   int
+	reported func(finished int) // may be nil
+	reply    chan error
 }
 
 type winnersReq struct {
@@ -97,6 +99,9 @@ func (c *Coordinator) Run(ctx context.Context) error {
 		select {
 		case req := <-c.reportc:
 			last, err := c.report(req.agency)
+			if err == nil && req.reported != nil {
+				req.reported(c.count) // before the draw can start
+			}
 			req.reply <- err
 			if last {
 				results = c.startDraw(ctx)
@@ -195,8 +200,13 @@ func (c *Coordinator) release(rep winnersRep) {
 }
 
 // Done records that agency has reported done. Reporting again is a no-op.
-func (c *Coordinator) Done(ctx context.Context, agency int) error {
-	req := reportReq{agency, make(chan error, 1)}
+// If reported is not nil, Run calls it once the agency is recorded, with
+// how many distinct agencies have reported, this one included, before it
+// answers Done and before the draw can start: what reported logs comes
+// before anything OnDraw logs, in the order of the count. It must return
+// quickly and must not call the Coordinator.
+func (c *Coordinator) Done(ctx context.Context, agency int, reported func(finished int)) error {
+	req := reportReq{agency, reported, make(chan error, 1)}
 	err, rerr := call(ctx, c.reportc, req, req.reply, c.done)
 	if rerr != nil {
 		return rerr

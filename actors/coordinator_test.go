@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -62,7 +63,7 @@ func TestCoordinatorDrawsOnce(t *testing.T) {
 	for i := range callers {
 		go func() {
 			for a := 1; a <= agencies; a++ {
-				if err := c.Done(ctx, (i+a)%agencies+1); err != nil {
+				if err := c.Done(ctx, (i+a)%agencies+1, nil); err != nil {
 					errc <- err
 					return
 				}
@@ -105,12 +106,76 @@ func TestCoordinatorCallsOnDrawBeforeAnswering(t *testing.T) {
 	}
 }
 
+// TestCoordinatorDoneCounts: Done tells reported how many distinct
+// agencies have reported, counting the ones finished at the start, for the
+// server's done line; not for an unknown agency.
+func TestCoordinatorDoneCounts(t *testing.T) {
+	c, _ := runCoordinator(t, actors.CoordinatorConfig{Agencies: 4, Drawer: newFakeDrawer(nil, nil), Finished: []int{3}})
+	for _, step := range []struct{ agency, want int }{{1, 2}, {1, 2}, {3, 2}, {4, 3}, {2, 4}, {2, 4}} {
+		if got := mustDone(t, c, step.agency); got != step.want {
+			t.Errorf("Done(%d) = %d agencies done, want %d", step.agency, got, step.want)
+		}
+	}
+	called := false
+	if err := c.Done(testCtx(t), 5, func(int) { called = true }); !errors.Is(err, actors.ErrUnknownAgency) || called {
+		t.Errorf("Done(5) of 4: err = %v, reported called %v; want ErrUnknownAgency, not called", err, called)
+	}
+}
+
+// TestCoordinatorReportedBeforeDraw: reported runs before Done returns
+// and, for the last agency, before the draw starts, so the server's done
+// lines come in the order of their count and before the sorteo line.
+func TestCoordinatorReportedBeforeDraw(t *testing.T) {
+	var reported atomic.Int32
+	drawnAfter := make(chan int32, 1)
+	c, _ := runCoordinator(t, actors.CoordinatorConfig{Agencies: 2, Drawer: drawerFunc(func() {
+		drawnAfter <- reported.Load()
+	})})
+	for a := 1; a <= 2; a++ {
+		if err := c.Done(testCtx(t), a, func(n int) { reported.Store(int32(n)) }); err != nil {
+			t.Fatal(err)
+		}
+		if got := reported.Load(); got != int32(a) {
+			t.Fatalf("after Done(%d) returned, reported was told %d, want %d", a, got, a)
+		}
+	}
+	if got := mustRecv(t, drawnAfter); got != 2 {
+		t.Errorf("the draw started when reported had been told %d, want 2", got)
+	}
+}
+
+// drawerFunc is a Drawer that calls f and draws no winners.
+type drawerFunc func()
+
+func (f drawerFunc) Draw(context.Context) (map[int][]string, error) { f(); return nil, nil }
+
+// TestCoordinatorNoAgencies: with 0 agencies there is no lottery. Nothing
+// can report done, no query is answered with winners, and the draw never
+// runs, at the start or later.
+func TestCoordinatorNoAgencies(t *testing.T) {
+	d := newFakeDrawer(nil, nil)
+	c, stop := runCoordinator(t, actors.CoordinatorConfig{Agencies: 0, Drawer: d})
+	ctx := testCtx(t)
+	for _, a := range []int{0, 1} {
+		if err := c.Done(ctx, a, nil); !errors.Is(err, actors.ErrUnknownAgency) {
+			t.Errorf("Done(%d) = %v; want ErrUnknownAgency", a, err)
+		}
+		if docs, err := c.Winners(ctx, a); !errors.Is(err, actors.ErrUnknownAgency) {
+			t.Errorf("Winners(%d) = %v, %v; want ErrUnknownAgency", a, docs, err)
+		}
+	}
+	mustStop(t, stop) // waits for a draw in progress, had one started
+	if n := d.calls(); n != 0 {
+		t.Errorf("Draw called %d times with 0 agencies, want never", n)
+	}
+}
+
 func TestCoordinatorErrors(t *testing.T) {
 	t.Run("ErrUnknownAgency", func(t *testing.T) {
 		c, _ := runCoordinator(t, actors.CoordinatorConfig{Agencies: 2, Drawer: newFakeDrawer(nil, nil)})
 		ctx := testCtx(t)
 		for _, a := range []int{-1, 0, 3} {
-			if err := c.Done(ctx, a); !errors.Is(err, actors.ErrUnknownAgency) {
+			if err := c.Done(ctx, a, nil); !errors.Is(err, actors.ErrUnknownAgency) {
 				t.Errorf("Done(%d): err = %v, want ErrUnknownAgency", a, err)
 			}
 			if _, err := c.Winners(ctx, a); !errors.Is(err, actors.ErrUnknownAgency) {
@@ -150,7 +215,7 @@ func TestCoordinatorErrors(t *testing.T) {
 				t.Errorf("Winners parked %s = %v, %v; want ErrStopped", name, got.docs, got.err)
 			}
 		}
-		if err := c.Done(testCtx(t), 1); !errors.Is(err, actors.ErrStopped) {
+		if err := c.Done(testCtx(t), 1, nil); !errors.Is(err, actors.ErrStopped) {
 			t.Errorf("Done after Run returned: err = %v, want ErrStopped", err)
 		}
 		if _, err := c.Winners(testCtx(t), 1); !errors.Is(err, actors.ErrStopped) {
@@ -279,11 +344,16 @@ func runCoordinator(tb testing.TB, cfg actors.CoordinatorConfig) (*actors.Coordi
 	return c, start(tb, c)
 }
 
-func mustDone(tb testing.TB, c *actors.Coordinator, agency int) {
+func mustDone(tb testing.TB, c *actors.Coordinator, agency int) int {
 	tb.Helper()
-	if err := c.Done(testCtx(tb), agency); err != nil {
+	n := -1
+	if err := c.Done(testCtx(tb), agency, func(finished int) { n = finished }); err != nil {
 		tb.Fatalf("Done(%d): %v", agency, err)
 	}
+	if n < 0 {
+		tb.Fatalf("Done(%d) did not call reported", agency)
+	}
+	return n
 }
 
 func mustWinners(tb testing.TB, c *actors.Coordinator, agency int) []string {

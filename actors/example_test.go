@@ -101,7 +101,7 @@ func ExampleCoordinator() {
 		answer <- docs
 	}()
 	for a := 1; a <= 3; a++ {
-		c.Done(ctx, a)
+		c.Done(ctx, a, nil)
 	}
 	fmt.Println("agency 3:", <-answer)
 	docs, _ := c.Winners(ctx, 2)

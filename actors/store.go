@@ -22,7 +22,7 @@ const (
 // StoreConfig configures a Store.
 type StoreConfig struct {
 	Path     string // the bets file; created if missing
-	Agencies int    // N; agencies are 1..N
+	Agencies int    // N; agencies are 1..N. With 0 the store holds no bets: every agency is unknown
 }
 
 // Store is the actor that keeps the bets file. Each agency's bets have
@@ -102,8 +102,8 @@ type drawRep struct {
 // store refuses to start rather than guess. Recovered tells what was found.
 // Call Run to serve requests.
 func OpenStore(cfg StoreConfig) (*Store, error) {
-	if cfg.Agencies < 1 {
-		return nil, fmt.Errorf("agencies must be at least 1, got %d", cfg.Agencies)
+	if cfg.Agencies < 0 {
+		return nil, fmt.Errorf("agencies must be at least 0, got %d", cfg.Agencies)
 	}
 	f, err := openAppend(cfg.Path)
 	if err != nil {

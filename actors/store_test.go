@@ -236,6 +236,7 @@ func TestOpenStoreErrors(t *testing.T) {
 	}{
 		{"ErrBadRow", betsFile(t, bet("1", 1)) + "1,not,a,bet\n" + betsFile(t, bet("2", 2)), 2, domain.ErrBadRow},
 		{"ErrUnknownAgency", betsFile(t, bet("1", 1)) + "3,Ana,Lorca,123,1990-01-01,1\n", 2, actors.ErrUnknownAgency},
+		{"ErrUnknownAgency_no_agencies", betsFile(t, bet("1", 1)), 0, actors.ErrUnknownAgency},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, tc.name)
@@ -249,9 +250,9 @@ func TestOpenStoreErrors(t *testing.T) {
 			}
 		})
 	}
-	t.Run("no agencies", func(t *testing.T) {
-		if _, err := actors.OpenStore(actors.StoreConfig{Path: filepath.Join(dir, "none"), Agencies: 0}); err == nil {
-			t.Error("OpenStore with 0 agencies: err = nil")
+	t.Run("negative agencies", func(t *testing.T) {
+		if _, err := actors.OpenStore(actors.StoreConfig{Path: filepath.Join(dir, "none"), Agencies: -1}); err == nil {
+			t.Error("OpenStore with -1 agencies: err = nil")
 		}
 	})
 	t.Run("missing directory", func(t *testing.T) {
@@ -259,6 +260,23 @@ func TestOpenStoreErrors(t *testing.T) {
 			t.Errorf("OpenStore in a missing directory: err = %v, want ErrNotExist", err)
 		}
 	})
+}
+
+// TestStoreNoAgencies: a server without a lottery (0 agencies) still opens
+// its store, which holds nothing and knows no agency.
+func TestStoreNoAgencies(t *testing.T) {
+	s, path, stop := runStore(t, 0)
+	ctx := testCtx(t)
+	if _, err := s.Append(ctx, 1, 0, batch(0, 1)); !errors.Is(err, actors.ErrUnknownAgency) {
+		t.Errorf("Append(1): err = %v, want ErrUnknownAgency", err)
+	}
+	if _, _, err := s.Stored(ctx, 1); !errors.Is(err, actors.ErrUnknownAgency) {
+		t.Errorf("Stored(1): err = %v, want ErrUnknownAgency", err)
+	}
+	mustStop(t, stop)
+	if got := mustReadFile(t, path); got != "" {
+		t.Errorf("bets file = %q, want it empty", got)
+	}
 }
 
 func TestStoreStopped(t *testing.T) {

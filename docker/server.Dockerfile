@@ -3,7 +3,9 @@
 FROM scratch
 COPY bin/server /server
 COPY docker/server.yaml /config/server.yaml
-# The bets file lives on a volume mounted here, writable by the user below.
+# The bets file lives here, in the container's own writable layer (no volume):
+# it survives a restart or a stop and start of the container; a new container
+# (compose down then up) is a fresh lottery. /data is writable by the user below.
 COPY --chown=65534:65534 docker/rootfs/data/ /data/
 ENV SERVER_STORE_PATH=/data/bets.csv
 USER 65534:65534

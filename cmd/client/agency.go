@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/tp0/loteria/cmd/internal/logline"
@@ -27,8 +28,9 @@ type agency struct {
 	batch wire.Batch // the batch being filled; Bets is reused
 	size  int        // sum of wire.BetSize over batch.Bets
 
-	done   bool      // the server holds the agency's done; logged
-	drawBy time.Time // when to stop waiting for the draw; zero until the first winners query
+	done   bool          // the server holds the agency's done; logged
+	drawBy time.Time     // when to stop waiting for the draw; zero until the first winners query
+	waited time.Duration // parked for the draw so far, in steps of waitingEvery
 
 	today  time.Time // the date rows are validated against, the same in every session
 	file   *dataFile // the session's data file, if any
@@ -41,16 +43,26 @@ func newAgency(cfg Config, log *slog.Logger) *agency {
 	return &agency{cfg: cfg, log: log, today: time.Now()}
 }
 
-// run runs sessions until the agency has its winners. A session lost to an
-// error that retryable accepts is followed, after a backoff, by another,
-// which resumes where the server's welcome says; run gives up once
-// cfg.RetryDeadline has passed since the last progress. Any other error
-// ends the run at once, and so does ctx.
+// run runs the echo phase (see echoLoop), then sessions until the agency
+// has its winners. A session lost to an error that retryable accepts is
+// followed, after a backoff, by another, which resumes where the server's
+// welcome says; run gives up once cfg.RetryDeadline has passed since the
+// last progress. Any other error ends the run at once, and so does ctx.
 func (a *agency) run(ctx context.Context) error {
 	a.retry = newRetry(a.cfg.RetryDeadline)
+	if err := a.echoLoop(ctx); err != nil {
+		return err
+	}
 	a.start, a.logged = time.Now(), time.Now()
+	return a.retrying(ctx, a.session)
+}
+
+// retrying calls try until it succeeds, waiting a backoff after each try
+// lost to an error that retryable accepts. It returns any other error, the
+// failure that ends the run once the retry deadline has passed, or ctx's.
+func (a *agency) retrying(ctx context.Context, try func(context.Context) error) error {
 	for {
-		err := a.session(ctx)
+		err := try(ctx)
 		var f *failure
 		if err == nil || ctx.Err() != nil || !errors.As(err, &f) || !f.lost {
 			return err
@@ -59,6 +71,48 @@ func (a *agency) run(ctx context.Context) error {
 			return err
 		}
 	}
+}
+
+// echoLoop is the echo phase: cfg.LoopAmount exchanges of an echo message
+// with the server, each on a connection of its own, each followed by a
+// wait of cfg.LoopPeriod. Each reply is logged; a lost exchange is tried
+// again after a backoff, as a session is.
+func (a *agency) echoLoop(ctx context.Context) error {
+	if a.cfg.LoopAmount == 0 {
+		return nil
+	}
+	for k := 1; k <= a.cfg.LoopAmount; k++ {
+		var reply string
+		err := a.retrying(ctx, func(ctx context.Context) (err error) {
+			reply, err = a.echo(ctx, fmt.Sprintf("[CLIENT %d] Message N°%d", a.cfg.ID, k))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		a.retry.progress()
+		logline.Success(a.log, "receive_message", "client_id", a.cfg.ID, "msg", reply)
+		if err := sleep(ctx, a.cfg.LoopPeriod); err != nil {
+			return err
+		}
+	}
+	logline.Success(a.log, "loop_finished", "client_id", a.cfg.ID)
+	return nil
+}
+
+// echo sends text in an echo on a connection of its own and returns the
+// reply's text, which is the same.
+func (a *agency) echo(ctx context.Context, text string) (string, error) {
+	conn, err := client.Dial(ctx, a.cfg.ServerAddress, a.cfg.Timeout)
+	if err != nil {
+		return "", failReply("connect", err)
+	}
+	defer conn.Close()
+	reply, err := conn.Echo(ctx, text)
+	if err != nil {
+		return "", failReply("receive_message", err)
+	}
+	return reply, nil
 }
 
 // backoff logs the lost session's error and waits before the next one, or
@@ -115,10 +169,18 @@ func (a *agency) open() (io.ReadCloser, error) {
 	}
 	a.file = &dataFile{File: f}
 	if fi, err := f.Stat(); err == nil {
+		if fi.IsDir() {
+			f.Close()
+			return nil, fail("leer_apuesta", fmt.Errorf("%s: %w", a.cfg.DataPath, errDataDir))
+		}
 		a.file.size = fi.Size()
 	}
 	return a.file, nil
 }
+
+// errDataDir is the error for a data path that is a directory: what Docker
+// makes when compose bind-mounts a host file that does not exist.
+var errDataDir = errors.New("is a directory, not a bets file (a bind mount of a missing host file makes one: create the file, e.g. with make data, then recreate the container)")
 
 // dataFile is the data file, counting what has been read of it for the
 // progress line.
@@ -196,7 +258,9 @@ func (a *agency) winners(ctx context.Context) ([]string, error) {
 	if wait <= 0 {
 		return nil, noDraw(os.ErrDeadlineExceeded)
 	}
+	stop := a.sayWaiting()
 	docs, err := a.conn.Winners(ctx, wait)
+	stop()
 	switch {
 	case err == nil:
 		return docs, nil
@@ -205,6 +269,35 @@ func (a *agency) winners(ctx context.Context) ([]string, error) {
 	}
 	a.retry.alive() // the query was parked until now: waiting is no failure
 	return nil, failReply("consulta_ganadores", err)
+}
+
+// waitingEvery is how often an agency parked for the draw logs that it
+// still waits (a variable for the tests).
+var waitingEvery = 5 * time.Second
+
+// sayWaiting logs, every waitingEvery until stop is called, how long the
+// agency has been parked for the draw, counted across sessions:
+// consulta_ganadores in_progress with waited 5s, 10s, …
+func (a *agency) sayWaiting() (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(waitingEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				a.waited += waitingEvery
+				logline.InProgress(a.log, "consulta_ganadores", "waited", a.waited)
+			case <-done:
+				return
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+	}
 }
 
 // singleBet returns the configured single bet, or nil. loadConfig has

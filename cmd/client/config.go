@@ -28,6 +28,8 @@ const (
 type Config struct {
 	ID             int           `koanf:"id"` // required
 	ServerAddress  string        `koanf:"server.address"`
+	LoopAmount     int           `koanf:"loop.amount"` // echo messages before the lottery; 0: none
+	LoopPeriod     time.Duration `koanf:"loop.period"` // the wait after each echo message
 	BatchMaxAmount int           `koanf:"batch.maxAmount"`
 	BatchWindow    int           `koanf:"batch.window"` // batches in flight; 1 is stop-and-wait
 	DataPath       string        `koanf:"data.path"`    // default .data/agency-{ID}.csv
@@ -54,6 +56,8 @@ type SingleBet struct {
 var envKeys = map[string]string{
 	"CLI_ID":              "id",
 	"CLI_SERVER_ADDRESS":  "server.address",
+	"CLI_LOOP_AMOUNT":     "loop.amount",
+	"CLI_LOOP_PERIOD":     "loop.period",
 	"CLI_BATCH_MAXAMOUNT": "batch.maxAmount",
 	"CLI_BATCH_WINDOW":    "batch.window",
 	"CLI_DATA_PATH":       "data.path",
@@ -79,11 +83,12 @@ var betEnv = []struct {
 
 var spec = conf.Spec{Name: "client", Env: envKeys, Durations: durationKeys}
 
-var durationKeys = []string{"server.timeout", "retry.deadline", "winners.timeout"}
+var durationKeys = []string{"loop.period", "server.timeout", "retry.deadline", "winners.timeout"}
 
 func defaultConfig() Config {
 	return Config{
 		ServerAddress:  "localhost:12345",
+		LoopPeriod:     time.Second,
 		BatchMaxAmount: defaultBatchMaxAmount,
 		BatchWindow:    defaultBatchWindow,
 		LogLevel:       "INFO",
@@ -162,6 +167,8 @@ func (c Config) validate() error {
 	check(c.ID >= 1, "id", "required, must be at least 1, got %d", c.ID)
 	_, _, err := net.SplitHostPort(c.ServerAddress)
 	check(err == nil, "server.address", "must be host:port, got %q", c.ServerAddress)
+	check(c.LoopAmount >= 0, "loop.amount", "must be 0 or more, got %d", c.LoopAmount)
+	check(c.LoopPeriod >= 0, "loop.period", "must not be negative, got %v", c.LoopPeriod)
 	check(c.BatchMaxAmount >= 1 && c.BatchMaxAmount <= 10000, "batch.maxAmount", "must be 1..10000, got %d", c.BatchMaxAmount)
 	check(c.BatchWindow >= 1 && c.BatchWindow <= maxBatchWindow, "batch.window", "must be 1..%d, got %d", maxBatchWindow, c.BatchWindow)
 	check(strings.TrimSpace(c.DataPath) != "", "data.path", "must not be blank")
@@ -202,6 +209,8 @@ func (c Config) logAttrs() []any {
 	attrs := []any{
 		"client_id", c.ID,
 		"server_address", c.ServerAddress,
+		"loop_amount", c.LoopAmount,
+		"loop_period", c.LoopPeriod,
 		"batch_max_amount", c.BatchMaxAmount,
 		"batch_window", c.BatchWindow,
 		"data_path", c.DataPath,

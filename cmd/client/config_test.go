@@ -32,13 +32,13 @@ func mustLoad(tb testing.TB, args, environ []string) Config {
 func TestConfigDefaults(t *testing.T) {
 	want := Config{
 		ID: 3, ServerAddress: "localhost:12345", BatchMaxAmount: defaultBatchMaxAmount, BatchWindow: defaultBatchWindow,
-		DataPath: filepath.Join(".data", "agency-3.csv"), LogLevel: "INFO",
+		DataPath: filepath.Join(".data", "agency-3.csv"), LogLevel: "INFO", LoopPeriod: time.Second,
 		Timeout: 10 * time.Second, RetryDeadline: 30 * time.Second, WinnersTimeout: 10 * time.Minute,
 	}
 	if got := mustLoad(t, nil, []string{"CLI_ID=3"}); !reflect.DeepEqual(got, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", got, want)
 	}
-	unknown := []string{"CLI_ID=3", "PATH=/bin", "CLI_LOOP_AMOUNT=5", "SERVER_PORT=1", "id=9", "NOEQUALS", "CLI_DATA_PATH=", "NOMBRE="}
+	unknown := []string{"CLI_ID=3", "PATH=/bin", "CLI_LOOP=5", "CLI_LOOP_AMOUNT=", "SERVER_PORT=1", "id=9", "NOEQUALS", "CLI_DATA_PATH=", "NOMBRE="}
 	if got := mustLoad(t, nil, unknown); !reflect.DeepEqual(got, want) {
 		t.Errorf("unknown or empty variables changed the config:\n got %+v\nwant %+v", got, want)
 	}
@@ -49,6 +49,9 @@ id: 2
 server:
   address: server:12345
   timeout: 5s
+loop:
+  amount: 5
+  period: "100ms"
 batch:
   maxAmount: 64
   window: 8
@@ -67,7 +70,7 @@ func TestConfigFileAndEnv(t *testing.T) {
 	path := mustFile(t, fileYAML)
 	fromFile := Config{
 		ID: 2, ServerAddress: "server:12345", BatchMaxAmount: 64, BatchWindow: 8, DataPath: "/data/bets.csv", LogLevel: "DEBUG",
-		Timeout: 5 * time.Second, RetryDeadline: time.Minute, WinnersTimeout: 30 * time.Minute,
+		LoopAmount: 5, LoopPeriod: 100 * time.Millisecond, Timeout: 5 * time.Second, RetryDeadline: time.Minute, WinnersTimeout: 30 * time.Minute,
 		Secret: "from-file",
 	}
 	if got := mustLoad(t, []string{"-config", path}, nil); !reflect.DeepEqual(got, fromFile) {
@@ -76,11 +79,11 @@ func TestConfigFileAndEnv(t *testing.T) {
 	environ := []string{
 		"CLI_ID=7", "CLI_SERVER_ADDRESS=[::1]:9000", "CLI_BATCH_MAXAMOUNT=10000", "CLI_BATCH_WINDOW=256", "CLI_DATA_PATH=x.csv",
 		"CLI_LOG_LEVEL=error", "CLI_TIMEOUT=1s", "CLI_RETRY_DEADLINE=2s", "CLI_WINNERS_TIMEOUT=3s",
-		"CLI_SECRET=from-env",
+		"CLI_SECRET=from-env", "CLI_LOOP_AMOUNT=0", "CLI_LOOP_PERIOD=1m",
 	}
 	fromEnv := Config{
 		ID: 7, ServerAddress: "[::1]:9000", BatchMaxAmount: 10000, BatchWindow: 256, DataPath: "x.csv", LogLevel: "error",
-		Timeout: time.Second, RetryDeadline: 2 * time.Second, WinnersTimeout: 3 * time.Second,
+		LoopPeriod: time.Minute, Timeout: time.Second, RetryDeadline: 2 * time.Second, WinnersTimeout: 3 * time.Second,
 		Secret: "from-env",
 	}
 	if got := mustLoad(t, []string{"-config", path}, environ); !reflect.DeepEqual(got, fromEnv) {
@@ -159,6 +162,10 @@ func TestConfigErrors(t *testing.T) {
 		{"WindowHigh", nil, []string{"CLI_ID=1", "CLI_BATCH_WINDOW=257"}, []string{"batch.window (CLI_BATCH_WINDOW): must be 1..256, got 257"}},
 		{"WindowNotNumber", nil, []string{"CLI_ID=1", "CLI_BATCH_WINDOW=many"}, []string{"batch.window (CLI_BATCH_WINDOW)", `"many"`}},
 		{"WindowCase", []string{"-config", mustFile(t, "batch:\n  Window: 5\n")}, id, []string{`"batch.Window"`, `"batch.window"`}},
+		{"LoopAmountNegative", nil, []string{"CLI_ID=1", "CLI_LOOP_AMOUNT=-1"}, []string{"loop.amount (CLI_LOOP_AMOUNT): must be 0 or more, got -1"}},
+		{"LoopAmountNotNumber", nil, []string{"CLI_ID=1", "CLI_LOOP_AMOUNT=five"}, []string{"loop.amount (CLI_LOOP_AMOUNT)", `"five"`}},
+		{"LoopPeriodNegative", nil, []string{"CLI_ID=1", "CLI_LOOP_PERIOD=-1s"}, []string{"loop.period (CLI_LOOP_PERIOD): must not be negative, got -1s"}},
+		{"LoopPeriodNoUnit", []string{"-config", mustFile(t, "loop:\n  period: 100\n")}, id, []string{"loop.period (CLI_LOOP_PERIOD)", "unit"}},
 		{"DataPathBlank", nil, []string{"CLI_ID=1", "CLI_DATA_PATH= "}, []string{"data.path (CLI_DATA_PATH): must not be blank"}},
 		{"LogLevel", nil, []string{"CLI_ID=1", "CLI_LOG_LEVEL=TRACE"}, []string{"log.level (CLI_LOG_LEVEL)", `"TRACE"`}},
 		{"Timeout", nil, []string{"CLI_ID=1", "CLI_TIMEOUT=0s"}, []string{"server.timeout (CLI_TIMEOUT): must be positive"}},
@@ -194,7 +201,7 @@ func TestConfigLogAttrs(t *testing.T) {
 	for i := 0; i < len(attrs); i += 2 {
 		keys = append(keys, attrs[i].(string))
 	}
-	want := []string{"client_id", "server_address", "batch_max_amount", "batch_window", "data_path", "log_level", "timeout", "retry_deadline", "winners_timeout", "auth"}
+	want := []string{"client_id", "server_address", "loop_amount", "loop_period", "batch_max_amount", "batch_window", "data_path", "log_level", "timeout", "retry_deadline", "winners_timeout", "auth"}
 	if !reflect.DeepEqual(keys, want) {
 		t.Errorf("keys %q, want %q", keys, want)
 	}

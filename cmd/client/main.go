@@ -1,9 +1,12 @@
-// Command client is a lottery agency. It streams its bets file to the
-// server in batches, reports it is done, waits for the draw and logs how
-// many of its bets won. When the connection is lost it reconnects and
-// resumes where the server says, so each bet is stored once. With "ping" as
-// its first argument it only checks that the server answers, for a
-// container healthcheck.
+// Command client is a lottery agency. It first exchanges loop.amount echo
+// messages with the server, loop.period apart (none by default), then
+// streams its bets file to the server in batches, reports it is done, waits
+// for the draw and logs how many of its bets won. When the connection is
+// lost it reconnects and resumes where the server says, so each bet is
+// stored once. With "ping" as its first argument it only checks that the
+// server answers, for a container healthcheck; with "echo", that the server
+// sends back one echo message byte for byte, for validar-echo-server.sh.
+// -h prints the usage.
 package main
 
 import (

@@ -131,7 +131,7 @@ func testRunLost(t *testing.T, tt lostCase, window int) {
 	}
 	wantLine(t, out, "done", fmt.Sprintf("action: done | result: success | total: %d", total))
 	wantLine(t, out, "consulta_ganadores", "action: consulta_ganadores | result: success | cant_ganadores: 3")
-	wantLine(t, out, "exit", "action: exit | result: success")
+	wantLine(t, out, "shutdown", "action: shutdown | result: success")
 }
 
 // TestRunServerGone: a server that goes away for good mid-stream is
@@ -165,8 +165,8 @@ func TestRunServerGone(t *testing.T) {
 	if last := lines(out, "connect"); last[len(last)-1] != fails[0] {
 		t.Errorf("connect lines %q, want the fail line last", last)
 	}
-	if ex := lines(out, "exit"); len(ex) != 1 || !strings.HasPrefix(ex[0], "action: exit | result: fail") {
-		t.Errorf("exit lines %q, want one fail", ex)
+	if ex := lines(out, "shutdown"); len(ex) != 1 || !strings.HasPrefix(ex[0], "action: shutdown | result: fail") {
+		t.Errorf("shutdown lines %q, want one fail", ex)
 	}
 	if elapsed < 500*time.Millisecond || elapsed > 3*time.Second {
 		t.Errorf("gave up after %v, want just after 500ms", elapsed)
@@ -279,7 +279,7 @@ func TestRunSignalBackoff(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("stopped %v after the signal", d)
 	}
-	wantLine(t, out.String(), "exit", "action: exit | result: success | reason: signal")
+	wantLine(t, out.String(), "shutdown", "action: shutdown | result: success | reason: signal")
 }
 
 func TestRetryable(t *testing.T) {

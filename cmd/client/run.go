@@ -62,14 +62,19 @@ func failReply(action string, err error) error {
 
 // run is the whole program: it loads the configuration from args and
 // environ, logs to stdout, and returns nil on success or after SIGTERM or
-// SIGINT, or the error it has already logged.
+// SIGINT, or the error it has already logged. A first argument "ping" or
+// "echo" runs that check instead of the agency (see usage); -h prints the
+// usage.
 func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
-	ping := len(args) > 0 && args[0] == "ping"
-	if ping {
-		args = args[1:]
+	var sub string
+	if len(args) > 0 && (args[0] == "ping" || args[0] == "echo") {
+		sub, args = args[0], args[1:]
 	}
-	if ping {
-		// A ping acts for no agency: the id defaults to 1, so that it
+	if spec.WantsHelp(args) {
+		return usage(stdout)
+	}
+	if sub != "" {
+		// A check acts for no agency: the id defaults to 1, so that it
 		// need not be set (a real CLI_ID, later in environ, still wins).
 		environ = append([]string{"CLI_ID=1"}, environ...)
 	}
@@ -79,8 +84,11 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 	}
 	sctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	if ping {
+	switch sub {
+	case "ping":
 		return runPing(sctx, log, cfg)
+	case "echo":
+		return runEcho(sctx, log, cfg)
 	}
 	logline.Success(log, "config", cfg.logAttrs()...)
 	err = newAgency(cfg, log).run(sctx)
@@ -89,7 +97,7 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 		if ctx.Err() != nil {
 			reason = "cancelled"
 		}
-		logline.Success(log, "exit", "reason", reason)
+		logline.Success(log, "shutdown", "reason", reason)
 		return nil
 	}
 	if err != nil {
@@ -97,10 +105,10 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 		if errors.As(err, &f) {
 			logline.Fail(log, f.action, f.attrs...)
 		}
-		logline.Fail(log, "exit", "error", err)
+		logline.Fail(log, "shutdown", "error", err)
 		return err
 	}
-	logline.Success(log, "exit")
+	logline.Success(log, "shutdown")
 	return nil
 }
 
@@ -117,6 +125,18 @@ func setup(args, environ []string, stdout io.Writer) (Config, *slog.Logger, erro
 		return Config{}, nil, err
 	}
 	return cfg, slog.New(logline.New(stdout, level)), nil
+}
+
+// runEcho checks that the server sends back one echo byte for byte, as
+// validar-echo-server.sh asks: it passes against a plain TCP echo server
+// too.
+func runEcho(ctx context.Context, log *slog.Logger, cfg Config) error {
+	if err := client.CheckRawEcho(ctx, cfg.ServerAddress, cfg.Timeout); err != nil {
+		logline.Fail(log, "echo", "error", err)
+		return err
+	}
+	logline.Success(log, "echo")
+	return nil
 }
 
 // runPing checks that the server echoes a random payload.

@@ -165,7 +165,10 @@ func TestRun(t *testing.T) {
 	}
 	wantLine(t, out, "done", "action: done | result: success | total: 50")
 	wantLine(t, out, "consulta_ganadores", "action: consulta_ganadores | result: success | cant_ganadores: 3")
-	wantLine(t, out, "exit", "action: exit | result: success")
+	wantLine(t, out, "shutdown", "action: shutdown | result: success")
+	if ls := strings.Split(strings.TrimSpace(out), "\n"); !strings.HasSuffix(ls[len(ls)-1], "action: shutdown | result: success") {
+		t.Errorf("last line = %q, want the shutdown line", ls[len(ls)-1])
+	}
 }
 
 func TestRunProgress(t *testing.T) {
@@ -369,8 +372,8 @@ func TestRunReject(t *testing.T) {
 	if len(s.doneTotals()) != 0 {
 		t.Errorf("went on after a reject\noutput:\n%s", out)
 	}
-	if ex := lines(out, "exit"); len(ex) != 1 || !strings.HasPrefix(ex[0], "action: exit | result: fail") {
-		t.Errorf("exit lines %q, want one fail", ex)
+	if ex := lines(out, "shutdown"); len(ex) != 1 || !strings.HasPrefix(ex[0], "action: shutdown | result: fail") {
+		t.Errorf("shutdown lines %q, want one fail", ex)
 	}
 }
 
@@ -421,8 +424,8 @@ func TestRunFatal(t *testing.T) {
 			if n := s.count(wire.TypeHello); n != 1 {
 				t.Errorf("%d hellos, want 1", n)
 			}
-			if ex := lines(out, "exit"); len(ex) != 1 || !strings.HasPrefix(ex[0], "action: exit | result: fail | error: ") {
-				t.Errorf("exit lines %q, want one fail", ex)
+			if ex := lines(out, "shutdown"); len(ex) != 1 || !strings.HasPrefix(ex[0], "action: shutdown | result: fail | error: ") {
+				t.Errorf("shutdown lines %q, want one fail", ex)
 			}
 		})
 	}
@@ -493,7 +496,7 @@ func TestRunSignal(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v\noutput:\n%s", err, out)
 	}
-	wantLine(t, out, "exit", "action: exit | result: success | reason: signal")
+	wantLine(t, out, "shutdown", "action: shutdown | result: success | reason: signal")
 	if ls := lines(out, "consulta_ganadores"); len(ls) != 0 {
 		t.Errorf("winners logged after the signal: %q", ls)
 	}
@@ -514,5 +517,5 @@ func TestRunCancelled(t *testing.T) {
 	if err := run(ctx, nil, env, &out); err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	wantLine(t, out.String(), "exit", "action: exit | result: success | reason: cancelled")
+	wantLine(t, out.String(), "shutdown", "action: shutdown | result: success | reason: cancelled")
 }

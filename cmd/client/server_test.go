@@ -61,6 +61,7 @@ type fakeServer struct {
 	hold    int           // batches to hold unanswered; 0 answers each at once
 	end     uint64        // with hold: the position after the agency's last bet
 	query   chan struct{} // closed at the first winners query
+	echoed  chan struct{} // closed at the first echo
 
 	mu       sync.Mutex
 	seen     map[wire.Type]int // messages received, by type
@@ -72,6 +73,8 @@ type fakeServer struct {
 	dups     int               // bets received at positions already held
 	totals   []uint64          // the total of every done received
 	secrets  []string          // the secret of every hello
+	echoes   []string          // the text of every echo
+	accepted int               // connections accepted
 	pings    int
 	maxHeld  int // the most batches waiting unanswered at once (hold)
 	ln       net.Listener
@@ -83,6 +86,7 @@ type fakeServer struct {
 func (s *fakeServer) start(t *testing.T) string {
 	t.Helper()
 	s.query = make(chan struct{})
+	s.echoed = make(chan struct{})
 	s.seen = make(map[wire.Type]int)
 	s.stored, s.finished = s.welcome.Stored, s.welcome.Finished
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -117,6 +121,7 @@ func (s *fakeServer) track(nc net.Conn) bool {
 		return false
 	}
 	s.conns = append(s.conns, nc)
+	s.accepted++
 	return true
 }
 
@@ -209,6 +214,11 @@ func (s *fakeServer) note(m wire.Message, frame int, ahead bool) (fault, bool) {
 		}
 	case wire.Ping:
 		s.pings++
+	case wire.Echo:
+		s.echoes = append(s.echoes, m.Text)
+		if len(s.echoes) == 1 {
+			close(s.echoed)
+		}
 	}
 	f, ok := s.faults[at{m.Type(), s.seen[m.Type()]}]
 	return f, ok
@@ -247,6 +257,8 @@ func (s *fakeServer) answer(t *testing.T, m wire.Message, stale bool) []wire.Mes
 		return reply
 	case wire.Ping:
 		return []wire.Message{wire.Pong{Payload: m.Payload}}
+	case wire.Echo:
+		return []wire.Message{m}
 	}
 	t.Errorf("fake server got %s", m.Type())
 	return []wire.Message{wire.Error{Code: wire.CodeUnexpected, Reason: m.Type().String()}}
@@ -398,6 +410,14 @@ func (s *fakeServer) pingCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.pings
+}
+
+// echoTexts returns the text of every echo received and how many
+// connections were accepted.
+func (s *fakeServer) echoTexts() ([]string, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.echoes), s.accepted
 }
 
 // hellos returns the secret of every hello received.

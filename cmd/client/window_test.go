@@ -60,7 +60,7 @@ func TestRunWindow(t *testing.T) {
 				t.Errorf("%d retry lines, want one per fault, %d\noutput:\n%s", n, len(tt.faults), out)
 			}
 			wantLine(t, out, "done", fmt.Sprintf("action: done | result: success | total: %d", rows))
-			wantLine(t, out, "exit", "action: exit | result: success")
+			wantLine(t, out, "shutdown", "action: shutdown | result: success")
 		})
 	}
 }

@@ -226,8 +226,8 @@ func lottery(t *testing.T, files []string) ([]int, time.Duration) {
 	if n := len(find(lines, "sorteo")); n != 1 {
 		t.Errorf("server logged %d sorteo lines, want 1", n)
 	}
-	if ex := find(lines, "exit"); len(ex) != 1 || ex[0]["result"] != "success" {
-		t.Errorf("server exit lines: %v", ex)
+	if ex := find(lines, "shutdown"); len(ex) != 1 || ex[0]["result"] != "success" {
+		t.Errorf("server shutdown lines: %v", ex)
 	}
 	received := 0
 	for _, l := range find(lines, "apuesta_recibida") {

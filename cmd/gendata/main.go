@@ -5,6 +5,10 @@
 // It writes DIR/agency-{i}.csv for i in 1..N, each with R bets. Agency i
 // gets i winning bets spread evenly over its file, or K each with
 // -winners-per-agency. With -keep, files that already exist are left alone.
+//
+// An empty directory where a file should be is taken for a missing file:
+// it is removed and the file written. Docker leaves one, owned by root,
+// when compose bind-mounts a host file that does not exist.
 package main
 
 import (
@@ -51,6 +55,12 @@ func run(args []string, stdout io.Writer) error {
 		}
 		s := gen.Spec{Agency: i, Rows: o.rows, Winners: gen.Spread(o.rows, k), Seed: o.seed}
 		path := filepath.Join(o.out, fmt.Sprintf("agency-%d.csv", i))
+		switch removed, err := removeEmptyDir(path); {
+		case err != nil:
+			return err
+		case removed:
+			fmt.Fprintf(stdout, "removed the empty directory %s (a bind mount of a missing file leaves one)\n", path)
+		}
 		switch err := writeFile(path, s, o.keep); {
 		case errors.Is(err, fs.ErrExist):
 			fmt.Fprintf(stdout, "kept %s (exists)\n", path)
@@ -86,6 +96,20 @@ func parseFlags(args []string) (options, error) {
 		return o, fmt.Errorf("-winners-per-agency must be 0..%d (the rows), got %d", o.rows, o.winners)
 	}
 	return o, nil
+}
+
+// removeEmptyDir removes the directory at path, if there is one, and says
+// whether it did. A directory that is not empty is an error: it is not ours
+// to remove.
+func removeEmptyDir(path string) (bool, error) {
+	fi, err := os.Lstat(path)
+	if err != nil || !fi.IsDir() {
+		return false, nil // no directory there; writeFile reports any other trouble
+	}
+	if err := os.Remove(path); err != nil {
+		return false, fmt.Errorf("%s is a directory, not an agency file, and cannot be removed (remove it by hand): %w", path, err)
+	}
+	return true, nil
 }
 
 // writeFile writes the file of s to path. With keep, an existing file is

@@ -97,6 +97,46 @@ func TestRunKeep(t *testing.T) {
 	}
 }
 
+// TestRunReplacesEmptyDirectory: an empty directory at a file's path, as a
+// bind mount of a missing file leaves, counts as missing, with -keep too: it
+// is replaced by the file. A directory with something in it is an error.
+func TestRunReplacesEmptyDirectory(t *testing.T) {
+	for _, keep := range []bool{true, false} {
+		t.Run(fmt.Sprintf("keep=%v", keep), func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "agency-2.csv")
+			if err := os.Mkdir(path, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			args := []string{"-out", dir, "-agencies", "2", "-rows", "5"}
+			if keep {
+				args = append(args, "-keep")
+			}
+			out := mustRun(t, args...)
+			if rows, _ := mustWinners(t, path, 2); rows != 5 {
+				t.Errorf("%s: %d rows, want 5", path, rows)
+			}
+			if !strings.Contains(out, "removed the empty directory "+path) || !strings.Contains(out, "wrote "+path) {
+				t.Errorf("output does not say the directory was replaced:\n%s", out)
+			}
+		})
+	}
+	t.Run("NotEmpty", func(t *testing.T) {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "agency-1.csv")
+		if err := os.MkdirAll(filepath.Join(path, "inside"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		err := run([]string{"-out", dir, "-agencies", "1", "-rows", "5", "-keep"}, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), path+" is a directory") {
+			t.Errorf("run: %v; want an error saying %s is a directory", err, path)
+		}
+		if _, err := os.Stat(filepath.Join(path, "inside")); err != nil {
+			t.Errorf("the directory's contents are gone: %v", err)
+		}
+	})
+}
+
 func TestRunErrors(t *testing.T) {
 	dir := t.TempDir()
 	tests := map[string][]string{

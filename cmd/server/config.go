@@ -19,8 +19,8 @@ type Config struct {
 	Port           int           `koanf:"server.port"` // 0: any free port
 	ListenBacklog  int           `koanf:"server.listen_backlog"`
 	MaxConnections int           `koanf:"server.max_connections"` // served at once
-	Agencies       int           `koanf:"server.agencies"`
-	Secrets        string        `koanf:"auth.secrets"` // "1:s1,2:s2,…"; empty: open. Never logged
+	Agencies       int           `koanf:"server.agencies"`        // 0: no lottery, echo and ping only
+	Secrets        string        `koanf:"auth.secrets"`           // "1:s1,2:s2,…"; empty: open. Never logged
 	StorePath      string        `koanf:"store.path"`
 	LogLevel       string        `koanf:"log.level"`
 	IdleTimeout    time.Duration `koanf:"server.idle_timeout"`  // how long a connection may stay silent
@@ -41,6 +41,9 @@ var envKeys = map[string]string{
 	"SERVER_IDLE_TIMEOUT":    "server.idle_timeout",
 	"SERVER_WRITE_TIMEOUT":   "server.write_timeout",
 }
+
+// maxAgencies is the most agencies a lottery may have.
+const maxAgencies = 1000
 
 var spec = conf.Spec{Name: "server", Env: envKeys, Durations: durationKeys}
 
@@ -87,10 +90,14 @@ func (c Config) validate() error {
 	check(c.Port >= 0 && c.Port <= 65535, "server.port", "must be 0..65535, got %d", c.Port)
 	check(c.ListenBacklog >= 1, "server.listen_backlog", "must be at least 1, got %d", c.ListenBacklog)
 	check(c.MaxConnections >= 1, "server.max_connections", "must be at least 1, got %d", c.MaxConnections)
-	check(c.Agencies >= 1 && c.Agencies <= 1000, "server.agencies", "must be 1..1000, got %d", c.Agencies)
-	_, errs := parseSecrets(c.Secrets, c.Agencies)
-	for _, e := range errs {
-		check(false, "auth.secrets", "%s", e)
+	check(c.Agencies >= 0 && c.Agencies <= maxAgencies, "server.agencies", "must be 0..%d, got %d", maxAgencies, c.Agencies)
+	if c.Agencies == 0 {
+		check(strings.TrimSpace(c.Secrets) == "", "auth.secrets", "must be empty when server.agencies is 0: there is no agency to give a secret to")
+	} else {
+		_, errs := parseSecrets(c.Secrets, c.Agencies)
+		for _, e := range errs {
+			check(false, "auth.secrets", "%s", e)
+		}
 	}
 	check(strings.TrimSpace(c.StorePath) != "", "store.path", "must not be empty")
 	_, err := logline.ParseLevel(c.LogLevel)
@@ -119,6 +126,9 @@ func (c Config) logAttrs() []any {
 // secrets returns each agency's secret, or nil when none is configured
 // (the server is then open). Call it on a validated Config.
 func (c Config) secrets() map[int]string {
+	if c.Agencies == 0 {
+		return nil
+	}
 	m, _ := parseSecrets(c.Secrets, c.Agencies)
 	return m
 }

@@ -101,6 +101,14 @@ func TestConfigFileAndEnv(t *testing.T) {
 	}
 }
 
+// TestConfigNoAgencies: 0 agencies is a server without a lottery, and open.
+func TestConfigNoAgencies(t *testing.T) {
+	c := mustLoad(t, nil, []string{"SERVER_AGENCIES=0"})
+	if c.Agencies != 0 || c.secrets() != nil {
+		t.Errorf("config = %+v, secrets %v; want 0 agencies, none", c, c.secrets())
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -131,14 +139,15 @@ func TestConfigErrors(t *testing.T) {
 		{"SecretsNotNumber", nil, []string{"SERVER_AGENCIES=1", "SERVER_SECRETS=s3cr3t:1"}, []string{"entry 1: the agency is not a number"}},
 		{"SecretsTrailingComma", nil, []string{"SERVER_AGENCIES=1", "SERVER_SECRETS=1:s3cr3t1,"}, []string{"entry 2: not agency:secret"}},
 		{"SecretsYAMLList", []string{"-config", mustFile(t, "auth:\n  secrets: [s3cr3t1, s3cr3t2]\n")}, nil, []string{"auth.secrets (SERVER_SECRETS): must be text"}},
-		{"AgenciesZero", nil, []string{"SERVER_AGENCIES=0"}, []string{"server.agencies (SERVER_AGENCIES): must be 1..1000, got 0"}},
-		{"AgenciesHigh", nil, []string{"SERVER_AGENCIES=1001"}, []string{"server.agencies (SERVER_AGENCIES): must be 1..1000, got 1001"}},
+		{"AgenciesNegative", nil, []string{"SERVER_AGENCIES=-1"}, []string{"server.agencies (SERVER_AGENCIES): must be 0..1000, got -1"}},
+		{"AgenciesHigh", nil, []string{"SERVER_AGENCIES=1001"}, []string{"server.agencies (SERVER_AGENCIES): must be 0..1000, got 1001"}},
+		{"AgenciesZeroWithSecrets", nil, []string{"SERVER_AGENCIES=0", "SERVER_SECRETS=1:s3cr3t1"}, []string{"auth.secrets (SERVER_SECRETS): must be empty when server.agencies is 0"}},
 		{"StorePath", []string{"-config", mustFile(t, "store:\n  path: ' '\n")}, nil, []string{"store.path (SERVER_STORE_PATH): must not be empty"}},
 		{"LogLevel", nil, []string{"SERVER_LOG_LEVEL=LOUD"}, []string{"log.level (SERVER_LOG_LEVEL)", `"LOUD"`}},
 		{"IdleNotDuration", nil, []string{"SERVER_IDLE_TIMEOUT=60"}, []string{"server.idle_timeout (SERVER_IDLE_TIMEOUT)", "missing unit"}},
 		{"IdleZero", nil, []string{"SERVER_IDLE_TIMEOUT=0s"}, []string{"server.idle_timeout (SERVER_IDLE_TIMEOUT): must be positive"}},
 		{"WriteNegative", nil, []string{"SERVER_WRITE_TIMEOUT=-1s"}, []string{"server.write_timeout (SERVER_WRITE_TIMEOUT): must be positive"}},
-		{"Several", nil, []string{"SERVER_PORT=70000", "SERVER_AGENCIES=0"}, []string{"server.port (SERVER_PORT)", "server.agencies (SERVER_AGENCIES)"}},
+		{"Several", nil, []string{"SERVER_PORT=70000", "SERVER_AGENCIES=-2"}, []string{"server.port (SERVER_PORT)", "server.agencies (SERVER_AGENCIES)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -207,7 +216,7 @@ func TestRunNeverLogsSecrets(t *testing.T) {
 		want    []string
 	}{
 		{"Open", "", []string{"auth: false", "WARNING  action: auth | result: success | mode: open | warning: "}},
-		{"Secrets", "1:s3cr3t-one,2:s3cr3t-two", []string{"auth: true", "action: exit | result: success"}},
+		{"Secrets", "1:s3cr3t-one,2:s3cr3t-two", []string{"auth: true", "action: shutdown | result: success"}},
 		{"BadSecrets", "1:s3cr3t-one,1:s3cr3t-two", []string{"action: config | result: fail", "entry 2: agency 1 has a secret already"}},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,9 @@
 // Command server is the lottery's central server: it stores the bets the
 // agencies send, runs the draw once every agency has reported done, and
-// answers each agency's winners query with its own winners.
+// answers each agency's winners query with its own winners. It sends every
+// echo message back as it came, and with 0 agencies serves only those and
+// pings. With "ping" as its first argument it is the container's health
+// check; -h prints the usage.
 package main
 
 import (

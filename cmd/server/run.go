@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,16 +27,22 @@ import (
 //
 // With "ping" as the first argument it is instead the health check of a
 // running server: it pings the configured port and says whether the
-// server echoed.
+// server echoed. -h prints the usage.
+//
+// A server that cannot start says so in its last line, with a hint of
+// what to do.
 func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 	log := slog.New(logline.New(stdout, slog.LevelInfo))
 	ping := len(args) > 0 && args[0] == "ping"
 	if ping {
 		args = args[1:]
 	}
+	if spec.WantsHelp(args) {
+		return usage(stdout)
+	}
 	cfg, err := loadConfig(args, environ)
 	if err != nil {
-		logline.Fail(log, "config", "error", err)
+		logline.Fail(log, "config", "error", err, "hint", "fix the setting the error names; server -h lists every setting, its variable and its default")
 		return err
 	}
 	if ping {
@@ -44,7 +51,7 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 	level, _ := logline.ParseLevel(cfg.LogLevel) // validated by loadConfig
 	log = slog.New(logline.New(stdout, level))
 	logline.Success(log, "config", cfg.logAttrs()...)
-	if cfg.secrets() == nil { // a warning, not a failure: a bare native run is open
+	if cfg.secrets() == nil && cfg.Agencies > 0 { // a warning, not a failure: a bare native run is open
 		log.Warn("auth", "result", "success", "mode", "open",
 			"warning", "no agency secrets (SERVER_SECRETS): any peer may speak for any agency")
 	}
@@ -52,10 +59,15 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	if err := serve(ctx, cfg, log); err != nil {
-		logline.Fail(log, "exit", "error", err)
+		attrs := []any{"error", err}
+		var h *hinted
+		if errors.As(err, &h) {
+			attrs = append(attrs, "hint", h.hint)
+		}
+		logline.Fail(log, "shutdown", attrs...)
 		return err
 	}
-	logline.Success(log, "exit")
+	logline.Success(log, "shutdown")
 	return nil
 }
 
@@ -67,12 +79,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	addr := net.JoinHostPort(cfg.IP, strconv.Itoa(cfg.Port))
 	ln, err := server.Listen(addr, cfg.ListenBacklog)
 	if err != nil {
-		return err
+		return &hinted{err, listenHint(err, cfg)}
 	}
 	st, err := actors.OpenStore(actors.StoreConfig{Path: cfg.StorePath, Agencies: cfg.Agencies})
 	if err != nil {
 		ln.Close()
-		return fmt.Errorf("open store: %w", err)
+		return &hinted{fmt.Errorf("open store: %w", err), storeHint(err, cfg)}
 	}
 	rec := st.Recovered()
 	logline.Success(log, "recover", recoverAttrs(rec)...)

@@ -114,7 +114,7 @@ func TestRunShutsDownInOrder(t *testing.T) {
 	if err := receive(t, errc); err != nil {
 		t.Fatalf("run = %v, want nil after a shutdown", err)
 	}
-	want := "listener_close,conexion,connections_close,coordinator_stop,store_close,exit"
+	want := "listener_close,conexion,connections_close,coordinator_stop,store_close,shutdown"
 	if got := strings.Join(actions, ","); got != want {
 		t.Fatalf("shutdown logged %s, want %s", got, want)
 	}

@@ -219,3 +219,22 @@ func (c *Conn) Ping(ctx context.Context, payload []byte) ([]byte, error) {
 	}
 	return p.Payload, nil
 }
+
+// Echo sends text in an Echo and returns the text of the reply, which must
+// be an Echo with the same text; any other reply breaks the Conn
+// (ErrUnexpected).
+func (c *Conn) Echo(ctx context.Context, text string) (string, error) {
+	m, err := c.call(ctx, "echo", wire.Echo{Text: text})
+	if err != nil {
+		return "", err
+	}
+	e, ok := m.(wire.Echo)
+	if !ok {
+		return "", c.unexpected("echo", m, wire.TypeEcho)
+	}
+	if e.Text != text {
+		c.err = fmt.Errorf("%w: echo of %q for %q", ErrUnexpected, e.Text, text)
+		return "", fmt.Errorf("echo: %w", c.err)
+	}
+	return e.Text, nil
+}

@@ -11,4 +11,9 @@
 // Config.MaxConnections are served at once, each with buffers of one frame
 // and at most a window of decoded batches waiting for the store; a
 // connection silent for the idle timeout is closed.
+//
+// Pings and echo messages are answered before or after a hello: a ping
+// with a pong of its payload (the health check), an echo with the
+// identical frame, logged as receive_message with the peer's IP. A server
+// of 0 agencies runs no lottery: it answers those and refuses every hello.
 package server

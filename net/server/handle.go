@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"time"
 
@@ -22,8 +23,11 @@ func (cn *conn) handle(ctx context.Context, m wire.Message, q chan<- pending) er
 		return cn.batch(b, q)
 	}
 	drain(q)
-	if p, ok := m.(wire.Ping); ok { // allowed before hello: health checks
-		return cn.write(wire.Pong(p))
+	switch m := m.(type) { // allowed before hello too
+	case wire.Ping: // the health check
+		return cn.write(wire.Pong(m))
+	case wire.Echo:
+		return cn.echo(m)
 	}
 	if h, ok := m.(wire.Hello); ok {
 		return cn.hello(ctx, h)
@@ -60,6 +64,8 @@ func (cn *conn) hello(ctx context.Context, h wire.Hello) error {
 	switch {
 	case h.Version != wire.Version:
 		return closeWith(wire.CodeUnsupportedVersion, "version %d, this server speaks %d", h.Version, wire.Version)
+	case cn.srv.cfg.Agencies == 0:
+		return closeWith(wire.CodeUnknownAgency, "agency %d: this server has no agencies (server.agencies is 0), it serves only echo and ping", h.Agency)
 	case h.Agency < 1 || int64(h.Agency) > int64(cn.srv.cfg.Agencies):
 		return closeWith(wire.CodeUnknownAgency, "agency %d, expected 1..%d", h.Agency, cn.srv.cfg.Agencies)
 	case !cn.srv.authorized(int(h.Agency), h.Secret):
@@ -139,13 +145,28 @@ func (cn *conn) done(ctx context.Context, d wire.Done) error {
 	if err != nil {
 		return actorFailed(err)
 	}
-	// Logged before the coordinator hears of it: the last done starts the
-	// draw, whose sorteo line follows.
-	cn.log.Info("done", "result", "success", "agency", cn.agency, "total", d.Total)
-	if err := cn.srv.cfg.Coordinator.Done(ctx, cn.agency); err != nil {
+	// Logged by the coordinator's Run once it has counted the agency, so
+	// the line says how many are done, and before the draw starts: the last
+	// done line comes before the sorteo line.
+	err = cn.srv.cfg.Coordinator.Done(ctx, cn.agency, func(finished int) {
+		cn.log.Info("done", "result", "success", "agency", cn.agency, "total", d.Total,
+			"finished", finished, "agencies", cn.srv.cfg.Agencies)
+	})
+	if err != nil {
 		return actorFailed(err)
 	}
 	return cn.write(wire.DoneAck{})
+}
+
+// echo sends an echo back in the identical frame (its text is its whole
+// payload, and decoded as valid UTF-8) and logs it with the peer's IP.
+func (cn *conn) echo(e wire.Echo) error {
+	ip, _, err := net.SplitHostPort(cn.peer)
+	if err != nil {
+		ip = cn.peer
+	}
+	cn.log.Info("receive_message", "result", "success", "ip", ip, "msg", e.Text)
+	return cn.write(e)
 }
 
 // winners parks until the draw, then sends the agency's own winners. While

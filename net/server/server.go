@@ -23,15 +23,17 @@ type Store interface {
 	Finish(ctx context.Context, agency int, total uint64) error
 }
 
-// Coordinator is what a connection needs of the draw coordinator.
+// Coordinator is what a connection needs of the draw coordinator. Done
+// calls reported with how many distinct agencies have reported done, this
+// one included, before the draw can start (see actors.Coordinator.Done).
 type Coordinator interface {
-	Done(ctx context.Context, agency int) error
+	Done(ctx context.Context, agency int, reported func(finished int)) error
 	Winners(ctx context.Context, agency int) ([]string, error)
 }
 
 // Config is the server's configuration.
 type Config struct {
-	Agencies       int            // agencies are 1..Agencies
+	Agencies       int            // agencies are 1..Agencies; 0: no lottery, only echo and ping are served
 	Secrets        map[int]string // each agency's secret; nil: open, any peer may speak for any agency
 	MaxConnections int            // connections served at once; 0: DefaultMaxConnections
 	IdleTimeout    time.Duration  // how long a connection may stay silent

@@ -1,8 +1,12 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,6 +15,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/tp0/loteria/net/client"
 	"github.com/tp0/loteria/net/wire"
 )
 
@@ -191,6 +196,125 @@ func TestPingBeforeHello(t *testing.T) {
 	}
 }
 
+// TestEcho: an echo, before or after hello, comes back as the identical
+// frame, byte for byte, and is logged with the peer's IP (no port) and its
+// text. The connection stays open for more.
+func TestEcho(t *testing.T) {
+	l := mustStart(t, options{agencies: 1})
+	c := rawConn(t, l)
+	mustEcho(t, c, "[CLIENT 1] Message N°1")
+	mustEcho(t, c, "")
+	mustWelcome(t, c, c, frame(t, wire.Hello{Version: wire.Version, Agency: 1}))
+	mustEcho(t, c, "after hello | with a bar")
+	mustPing(t, c, c)
+	for _, want := range []string{
+		`msg=receive_message result=success ip=127.0.0.1 msg="[CLIENT 1] Message N°1"`,
+		`msg=receive_message result=success ip=127.0.0.1 msg=""`,
+		`msg=receive_message result=success ip=127.0.0.1 msg="after hello | with a bar"`,
+	} {
+		if !containsLine(l.logs.String(), want) {
+			t.Errorf("no line %s in the log:\n%s", want, l.logs)
+		}
+	}
+}
+
+// TestEchoBetweenBatches: an echo sent behind pipelined batches is
+// answered after their acks, in order.
+func TestEchoBetweenBatches(t *testing.T) {
+	l := mustStart(t, options{agencies: 1})
+	c := rawConn(t, l)
+	mustWelcome(t, c, c, frame(t, wire.Hello{Version: wire.Version, Agency: 1}))
+	all := bets(1, 6)
+	stream := slices.Concat(frame(t, wire.Batch{First: 0, Bets: all[:3]}), frame(t, wire.Batch{First: 3, Bets: all[3:]}),
+		frame(t, wire.Echo{Text: "behind two batches"}))
+	if _, err := c.Write(stream); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for range 3 {
+		m, err := wire.ReadMessage(c, nil)
+		if err != nil {
+			t.Fatalf("after %v: %v", got, err)
+		}
+		got = append(got, fmt.Sprintf("%+v", m))
+	}
+	want := []string{"{First:0 Count:3 Stored:3}", "{First:3 Count:3 Stored:6}", "{Text:behind two batches}"}
+	if !slices.Equal(got, want) {
+		t.Errorf("replies %q, want %q", got, want)
+	}
+}
+
+// TestNoAgencies: a server with 0 agencies runs no lottery. It answers
+// echo and ping, and refuses every hello with unknown_agency, saying why.
+func TestNoAgencies(t *testing.T) {
+	l := mustStart(t, options{agencies: 0})
+	ctx := testCtx(t)
+	if got, err := mustDial(t, l).Ping(ctx, []byte("health")); err != nil || string(got) != "health" {
+		t.Fatalf("ping = %q, %v", got, err)
+	}
+	c := rawConn(t, l)
+	mustEcho(t, c, "[CLIENT 1] Message N°1")
+	for _, agency := range []uint32{1, 0} {
+		_, err := mustDial(t, l).Hello(ctx, agency, "")
+		var e wire.Error
+		if !errors.As(err, &e) || e.Code != wire.CodeUnknownAgency || !strings.Contains(e.Reason, "no agencies (server.agencies is 0)") {
+			t.Errorf("hello %d = %v, want unknown_agency saying the server has no agencies", agency, err)
+		}
+	}
+	if err := l.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(l.logs.String(), "msg=sorteo") {
+		t.Errorf("a draw with no agencies:\n%s", l.logs)
+	}
+}
+
+// TestDoneLineCountsAgencies: each done line says how many distinct
+// agencies are done, of how many.
+func TestDoneLineCountsAgencies(t *testing.T) {
+	l := mustStart(t, options{agencies: 3})
+	ctx := testCtx(t)
+	c1, c2 := mustHello(t, l, 1), mustHello(t, l, 2)
+	if err := sendAll(ctx, c2, bets(2, 4), 4); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		c     *client.Conn
+		total uint64
+	}{{c1, 0}, {c1, 0}, {c2, 4}} {
+		if err := step.c.Done(ctx, step.total); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	for _, line := range strings.Split(l.logs.String(), "\n") {
+		if _, rest, ok := strings.Cut(line, "msg=done result=success "); ok {
+			got = append(got, rest)
+		}
+	}
+	want := []string{
+		"agency=1 total=0 finished=1 agencies=3",
+		"agency=1 total=0 finished=1 agencies=3",
+		"agency=2 total=4 finished=2 agencies=3",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("done lines %q, want %q", got, want)
+	}
+}
+
+// mustEcho sends an echo on c and checks the identical frame comes back.
+func mustEcho(tb testing.TB, c net.Conn, text string) {
+	tb.Helper()
+	sent := frame(tb, wire.Echo{Text: text})
+	if _, err := c.Write(sent); err != nil {
+		tb.Fatal(err)
+	}
+	got := make([]byte, len(sent))
+	if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, sent) {
+		tb.Fatalf("echo %q: got %x, %v; want %x", text, got, err, sent)
+	}
+}
+
 func TestShutdownAnswersParkedQueriesAndKeepsAckedBets(t *testing.T) {
 	l := mustStart(t, options{agencies: 2})
 	ctx := testCtx(t)
@@ -234,7 +358,7 @@ func TestShutdownAnswersParkedQueriesAndKeepsAckedBets(t *testing.T) {
 // reports that end.
 type parkedCoordinator struct{ unparked chan error }
 
-func (p parkedCoordinator) Done(context.Context, int) error { return nil }
+func (p parkedCoordinator) Done(context.Context, int, func(int)) error { return nil }
 
 func (p parkedCoordinator) Winners(ctx context.Context, _ int) ([]string, error) {
 	<-ctx.Done()

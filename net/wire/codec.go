@@ -38,6 +38,14 @@ func (e *encoder) str(s string) {
 	e.b = append(e.b, s...)
 }
 
+// text appends s raw, without a length prefix: the rest of the payload.
+func (e *encoder) text(s string) {
+	if e.err == nil && !utf8.ValidString(s) {
+		e.err = fmt.Errorf("%w: text is not valid UTF-8", ErrMalformed)
+	}
+	e.b = append(e.b, s...)
+}
+
 // decoder reads big-endian fields from a payload. After the first error
 // every read returns zero values, and finish reports that error, or one for
 // bytes left over.
@@ -130,6 +138,17 @@ func (d *decoder) str() string {
 func (d *decoder) rest() []byte {
 	p := d.take(len(d.b))
 	return append([]byte(nil), p...)
+}
+
+// text reads the bytes not yet read as a string, which must be valid
+// UTF-8.
+func (d *decoder) text() string {
+	p := d.take(len(d.b))
+	if d.err == nil && !utf8.Valid(p) {
+		d.fail("text is not valid UTF-8")
+		return ""
+	}
+	return string(p)
 }
 
 // count reads a 16-bit element count and checks that the remaining payload

@@ -9,4 +9,12 @@
 // allocates anything. Payloads use big-endian integers and strings prefixed
 // by their byte length (2 bytes) that must be valid UTF-8. Decoding is
 // strict: a payload with bytes left over, or too few, is malformed.
+//
+// One message breaks the string rule on purpose: Echo (type 13), whose
+// payload is its text raw, with no length prefix, so that the whole frame is
+// the 5-byte header and the text. The server sends an Echo back in the
+// identical frame, so the bytes a checker sends are the bytes it gets back,
+// from this server and from a plain TCP echo server alike:
+//
+//	0d 00 00 00 05 68 6f 6c 61 21    echo "hola!"
 package wire

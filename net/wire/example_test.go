@@ -68,3 +68,15 @@ func ExampleSplitWinners() {
 	// 682 documents, last false, 8192 bytes
 	// 318 documents, last true, 3824 bytes
 }
+
+// An echo's frame is the header and the text, raw: what a plain TCP echo
+// server returns is a valid echo too.
+func ExampleEcho() {
+	frame, _ := wire.AppendFrame(nil, wire.Echo{Text: "hola!"})
+	fmt.Printf("% x\n", frame)
+	m, _ := wire.ReadMessage(bytes.NewReader(frame), nil)
+	fmt.Printf("%q\n", m.(wire.Echo).Text)
+	// Output:
+	// 0d 00 00 00 05 68 6f 6c 61 21
+	// "hola!"
+}

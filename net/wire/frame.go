@@ -38,13 +38,14 @@ const (
 	TypePing         Type = 10 // either way: echo request
 	TypePong         Type = 11 // reply to ping, same payload
 	TypeError        Type = 12 // server → agency: fatal error, then close
+	TypeEcho         Type = 13 // either way: text the server sends back in an identical frame
 )
 
 var typeNames = [...]string{
 	TypeHello: "hello", TypeWelcome: "welcome", TypeBatch: "batch", TypeAck: "ack",
 	TypeReject: "reject", TypeDone: "done", TypeDoneAck: "done_ack",
 	TypeWinnersQuery: "winners_query", TypeWinners: "winners", TypePing: "ping",
-	TypePong: "pong", TypeError: "error",
+	TypePong: "pong", TypeError: "error", TypeEcho: "echo",
 }
 
 // String returns the type's protocol name, like "batch".

@@ -64,7 +64,7 @@ func TestDecodeErrors(t *testing.T) {
 		want error
 	}{
 		{"ErrUnknownType/0", wire.Frame{Type: 0}, wire.ErrUnknownType},
-		{"ErrUnknownType/13", wire.Frame{Type: 13}, wire.ErrUnknownType},
+		{"ErrUnknownType/14", wire.Frame{Type: 14}, wire.ErrUnknownType},
 		{"ErrUnknownType/255", wire.Frame{Type: 255, Payload: []byte{1}}, wire.ErrUnknownType},
 		{"ErrMalformed/trailing_byte_done", wire.Frame{Type: wire.TypeDone, Payload: p(uint64(1), uint8(0))}, wire.ErrMalformed},
 		{"ErrMalformed/trailing_byte_done_ack", wire.Frame{Type: wire.TypeDoneAck, Payload: p(uint8(0))}, wire.ErrMalformed},
@@ -80,6 +80,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"ErrMalformed/invalid_utf8_name", wire.Frame{Type: wire.TypeBatch, Payload: p(uint64(0), uint16(1), "Jos\xe9", "Li", "1", "2000-01-01", uint16(1))}, wire.ErrMalformed},
 		{"ErrMalformed/invalid_utf8_document", wire.Frame{Type: wire.TypeWinners, Payload: p(uint8(1), uint16(1), "\xff")}, wire.ErrMalformed},
 		{"ErrMalformed/invalid_utf8_secret", wire.Frame{Type: wire.TypeHello, Payload: p(uint8(1), uint32(3), "\xc3")}, wire.ErrMalformed},
+		{"ErrMalformed/invalid_utf8_echo", wire.Frame{Type: wire.TypeEcho, Payload: []byte("ok \xff")}, wire.ErrMalformed},
+		{"ErrMalformed/invalid_utf8_echo_cut_rune", wire.Frame{Type: wire.TypeEcho, Payload: []byte("N\xc2")}, wire.ErrMalformed},
 		{"ErrMalformed/welcome_bool_2", wire.Frame{Type: wire.TypeWelcome, Payload: p(uint64(0), uint8(2))}, wire.ErrMalformed},
 		{"ErrMalformed/winners_bool_2", wire.Frame{Type: wire.TypeWinners, Payload: p(uint8(2), uint16(0))}, wire.ErrMalformed},
 	}
@@ -91,6 +93,18 @@ func TestDecodeErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEchoFrameIsHeaderAndText: an echo's frame is the header and the
+// text's bytes, nothing else, so a plain echo server returns a valid echo.
+func TestEchoFrameIsHeaderAndText(t *testing.T) {
+	const text = "[CLIENT 7] Message N°12"
+	frame := mustAppend(t, nil, wire.Echo{Text: text})
+	want := append(header(wire.TypeEcho, uint32(len(text))), text...)
+	if !bytes.Equal(frame, want) {
+		t.Fatalf("echo frame %x, want %x", frame, want)
+	}
+	assertEqual(t, mustDecode(t, frame), wire.Echo{Text: text})
 }
 
 // TestReadMessageUnknownTypeKeepsSync: an unknown type is refused after its

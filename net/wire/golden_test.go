@@ -48,6 +48,8 @@ var goldenCases = []struct {
 	{"pong_empty", wire.Pong{}},
 	{"pong", wire.Pong{Payload: []byte("hola\x00\xff")}},
 	{"error", wire.Error{Code: wire.CodeShuttingDown, Reason: "server shutting down"}},
+	{"echo", wire.Echo{Text: "[CLIENT 1] Message N°1"}},
+	{"echo_empty", wire.Echo{}},
 }
 
 func goldenPath(name string) string { return filepath.Join("testdata", name+".golden") }
@@ -99,7 +101,7 @@ func TestGoldenCoversEveryType(t *testing.T) {
 	for _, tc := range goldenCases {
 		seen[tc.msg.Type()] = true
 	}
-	for typ := wire.TypeHello; typ <= wire.TypeError; typ++ {
+	for typ := wire.TypeHello; typ <= wire.TypeEcho; typ++ {
 		if !seen[typ] {
 			t.Errorf("no golden case of type %s", typ)
 		}

@@ -90,6 +90,13 @@ type Error struct {
 	Reason string
 }
 
+// Echo carries a text that the server sends back in an identical frame,
+// before or after hello. Its payload is the text's bytes, raw (no length
+// prefix: the frame's length is the text's), and must be valid UTF-8. So
+// the frame the server returns is byte for byte the one it received, and a
+// plain TCP echo server returns the same bytes: one exchange checks either.
+type Echo struct{ Text string }
+
 // Type returns the message's type; likewise for every message below.
 func (Hello) Type() Type        { return TypeHello }
 func (Welcome) Type() Type      { return TypeWelcome }
@@ -103,6 +110,7 @@ func (Winners) Type() Type      { return TypeWinners }
 func (Ping) Type() Type         { return TypePing }
 func (Pong) Type() Type         { return TypePong }
 func (Error) Type() Type        { return TypeError }
+func (Echo) Type() Type         { return TypeEcho }
 
 func (m Hello) encode(e *encoder) {
 	e.u8(m.Version)
@@ -153,6 +161,7 @@ func (WinnersQuery) encode(*encoder) {}
 func (m Ping) encode(e *encoder)     { e.b = append(e.b, m.Payload...) }
 func (m Pong) encode(e *encoder)     { e.b = append(e.b, m.Payload...) }
 func (m Error) encode(e *encoder)    { e.u16(uint16(m.Code)); e.str(m.Reason) }
+func (m Echo) encode(e *encoder)     { e.text(m.Text) }
 func (m Winners) encode(e *encoder) {
 	e.bool(m.Last)
 	if len(m.Documents) > MaxPayload/2 {
@@ -259,6 +268,8 @@ func Decode(f Frame) (Message, error) {
 		m = Pong{Payload: d.rest()}
 	case TypeError:
 		m = Error{Code: Code(d.u16()), Reason: d.str()}
+	case TypeEcho:
+		m = Echo{Text: d.text()}
 	default:
 		return nil, fmt.Errorf("%w: %d", ErrUnknownType, uint8(f.Type))
 	}

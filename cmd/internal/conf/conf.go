@@ -30,9 +30,7 @@ type Spec struct {
 // and so is one set to "". Keys in the file that the table does not know
 // are errors, so a typo does not go unnoticed.
 func (s Spec) Load(dst any, args, environ []string) error {
-	fl := flag.NewFlagSet(s.Name, flag.ContinueOnError)
-	fl.SetOutput(io.Discard)
-	path := fl.String("config", "", "YAML configuration `file`")
+	fl, path := s.flags()
 	if err := fl.Parse(args); err != nil {
 		return fmt.Errorf("parse flags: %w", err)
 	}
@@ -47,6 +45,14 @@ func (s Spec) Load(dst any, args, environ []string) error {
 		return s.decodeError(ko, err)
 	}
 	return nil
+}
+
+// flags returns the flag set of the binary and where it puts -config.
+func (s Spec) flags() (*flag.FlagSet, *string) {
+	fl := flag.NewFlagSet(s.Name, flag.ContinueOnError)
+	fl.SetOutput(io.Discard)
+	path := fl.String("config", "", "YAML configuration `file`; without it no file is read")
+	return fl, path
 }
 
 func (s Spec) load(path string, environ []string) (*koanf.Koanf, error) {
