@@ -309,6 +309,25 @@ func ej4(t *testing.T, c *checkout) {
 		sc.assertCleanLog("server")
 		assertShutdownOrder(sc)
 	})
+	t.Run("ParkedAgency", func(t *testing.T) {
+		// Not the course's: an agency parked on its winners query (agency
+		// 2 is never started, so no draw comes) stops cleanly too.
+		sc := c.start(t)
+		sc.generate(2)
+		sc.server(serverDebug)
+		sc.client(courseLoop)
+		sc.compose("up", "-d", "server", "client1")
+		logs := sc.follow(time.Minute)
+		for ev := range logs.events("client1's done line") {
+			if ev.Source == "client1" && ev.Action == "done" {
+				break
+			}
+		}
+		took := sc.stopContainer("client1", 20)
+		assertExitEvent(t, logs, "client1")
+		t.Logf("docker stop client1 -t 20, parked on its winners query: %s", took.Round(time.Millisecond))
+		sc.assertCleanLog("client1")
+	})
 	t.Run("All", func(t *testing.T) {
 		sc, logs := setup(t, 1)
 		awaitEchoes(logs, "client1", 3)

@@ -120,6 +120,15 @@ func newCheckout(t *testing.T) *checkout {
 			t.Error(err)
 		}
 		assertNoContainers(t, "after the suite")
+		label := "label=com.docker.compose.project=" + project
+		for what, args := range map[string][]string{
+			"networks": {"network", "ls", "-q", "--filter", label},
+			"volumes":  {"volume", "ls", "-q", "--filter", label},
+		} {
+			if out := strings.TrimSpace(mustDocker(t, args...)); out != "" {
+				t.Errorf("%s of the project %s left after the suite: %s", what, project, out)
+			}
+		}
 	})
 	t.Logf("the checkout: %s; compose: %s", c.dir, strings.Join(composeCmd(), " "))
 	return c
