@@ -533,19 +533,34 @@ func (o outcome) winnersOf(n int) []int {
 // ej6: every bet of an agency file is received, in batches of
 // batch.maxAmount but the last.
 func ej6(t *testing.T, c *checkout) {
-	for _, tc := range []struct{ bets, max int }{
-		{64, courseLoop.MaxAmount}, {99, courseLoop.MaxAmount}, // test_bet_amount_A and _B
-		{16, 64}, {21, 99}, {250, 64}, // the batch grouping tests, and one of several batches
+	for _, tc := range []struct {
+		bets, max int
+		loop      clientConf
+		late      time.Duration // how long after up -d logs -f starts
+	}{
+		{64, courseLoop.MaxAmount, courseLoop, 0}, {99, courseLoop.MaxAmount, courseLoop, 0}, // test_bet_amount_A and _B
+		// The batch grouping tests write the course's client defaults,
+		// 3 echoes 50 ms apart: the agency is done within a second. It
+		// stays up for exit.min_uptime (3 s in the image), or compose,
+		// which reports only the exits it sees happen, would never show
+		// its exit to a logs -f started after it (the course's test then
+		// waits out its 300 s). The last case starts logs -f 1.5 s late,
+		// as a loaded machine does, so it fails without the uptime.
+		{16, 64, courseClient, 0}, {21, 99, courseClient, 0},
+		{250, 64, courseClient, 1500 * time.Millisecond}, // several batches
 	} {
 		t.Run(fmt.Sprintf("%dBetsBy%d", tc.bets, tc.max), func(t *testing.T) {
 			sc := c.start(t)
 			sc.generate(1)
 			sc.server(serverDebug)
-			cc := courseLoop
+			cc := tc.loop
 			cc.MaxAmount = tc.max
 			sc.client(cc)
 			sc.agency(1, courseBets(tc.bets))
 			sc.up()
+			if tc.late > 0 {
+				time.Sleep(tc.late) // not synchronisation: a harness that is late
+			}
 			o := untilExits(sc.follow(2*time.Minute), 1, nil)
 			got := o.amounts(t)
 			var want []int
