@@ -2,10 +2,27 @@ package scripts_test
 
 import (
 	"bytes"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
 )
+
+// withoutMake drops what an outer make (the README's make test) passes to
+// the makes it starts: its flags, variables given on its command line and
+// its depth, which prints "Entering directory" lines.
+func withoutMake(environ []string) []string {
+	var env []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		switch name {
+		case "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
 
 // TestMakeChecksAgenciesFirst: a goal that uses AGENCIES refuses a value
 // that is not a whole number from 0 to 1000 in one line, before any
@@ -17,6 +34,7 @@ func TestMakeChecksAgenciesFirst(t *testing.T) {
 	mk := func(args ...string) (string, string, error) {
 		cmd := exec.Command("make", append([]string{"-n"}, args...)...)
 		cmd.Dir = ".."
+		cmd.Env = withoutMake(os.Environ())
 		var out, errb bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &errb
 		err := cmd.Run()
