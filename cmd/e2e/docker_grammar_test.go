@@ -238,7 +238,7 @@ func TestComposeLineNoEvent(t *testing.T) {
 func TestComposeLineErrGrammar(t *testing.T) {
 	for _, tc := range []struct{ name, line string }{
 		{"DetailWithoutColon", "client1 | action: config | result: success | plain value"},
-		{"UnknownResult", "server | action: done | result: ok"},
+		{"UnknownResult", "server | action: done | result: maybe"},
 		{"NoResult", "server | action: done"},
 		{"NoSource", "action: done | result: success"}, // two fields
 		{"DetailNamedResult", "server | action: done | result: success | result: fail"},
