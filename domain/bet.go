@@ -126,6 +126,17 @@ func validateBirthdate(s string, now time.Time) error {
 	return nil
 }
 
+// ParseDate parses a date written YYYY-MM-DD, a real calendar date, as
+// midnight UTC of that day: the form of a lottery's date, against which
+// ValidateOn checks birthdates.
+func ParseDate(s string) (time.Time, error) {
+	y, m, d, ok := parseDate(s)
+	if !ok {
+		return time.Time{}, fmt.Errorf("want a real calendar date YYYY-MM-DD, got %.20q", s)
+	}
+	return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), nil
+}
+
 // parseDate parses YYYY-MM-DD, a real calendar date, without the cost of
 // time.Parse: every bet has one.
 func parseDate(s string) (y, m, d int, ok bool) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tp0/loteria/cmd/internal/conf"
 	"github.com/tp0/loteria/cmd/internal/logline"
+	"github.com/tp0/loteria/domain"
 )
 
 // Config is the server's configuration: the defaults, then the YAML file
@@ -25,6 +26,8 @@ type Config struct {
 	LogLevel       string        `koanf:"log.level"`
 	IdleTimeout    time.Duration `koanf:"server.idle_timeout"`  // how long a connection may stay silent
 	WriteTimeout   time.Duration `koanf:"server.write_timeout"` // each write to a connection
+	HelloTimeout   time.Duration `koanf:"server.hello_timeout"` // how long a connection may go without hello
+	LotteryDate    string        `koanf:"lottery.date"`         // YYYY-MM-DD; "": the store's, or today's for a new store
 }
 
 // envKeys maps each environment variable the server reads to its key.
@@ -40,14 +43,16 @@ var envKeys = map[string]string{
 	"SERVER_LOG_LEVEL":       "log.level",
 	"SERVER_IDLE_TIMEOUT":    "server.idle_timeout",
 	"SERVER_WRITE_TIMEOUT":   "server.write_timeout",
+	"SERVER_HELLO_TIMEOUT":   "server.hello_timeout",
+	"SERVER_LOTTERY_DATE":    "lottery.date",
 }
 
 // maxAgencies is the most agencies a lottery may have.
 const maxAgencies = 1000
 
-var spec = conf.Spec{Name: "server", Env: envKeys, Durations: durationKeys}
+var spec = conf.Spec{Name: "server", Env: envKeys, Durations: durationKeys, Dates: []string{"lottery.date"}}
 
-var durationKeys = []string{"server.idle_timeout", "server.write_timeout"}
+var durationKeys = []string{"server.idle_timeout", "server.write_timeout", "server.hello_timeout"}
 
 func defaultConfig() Config {
 	return Config{
@@ -60,6 +65,7 @@ func defaultConfig() Config {
 		LogLevel:       "INFO",
 		IdleTimeout:    60 * time.Second,
 		WriteTimeout:   10 * time.Second,
+		HelloTimeout:   5 * time.Second,
 	}
 }
 
@@ -104,6 +110,11 @@ func (c Config) validate() error {
 	check(err == nil, "log.level", "%v", err)
 	check(c.IdleTimeout > 0, "server.idle_timeout", "must be positive, got %v", c.IdleTimeout)
 	check(c.WriteTimeout > 0, "server.write_timeout", "must be positive, got %v", c.WriteTimeout)
+	check(c.HelloTimeout > 0, "server.hello_timeout", "must be positive, got %v", c.HelloTimeout)
+	if c.LotteryDate != "" {
+		_, err := domain.ParseDate(c.LotteryDate)
+		check(err == nil, "lottery.date", "must be a real calendar date YYYY-MM-DD, got %q", c.LotteryDate)
+	}
 	return ch.Err()
 }
 
@@ -120,6 +131,8 @@ func (c Config) logAttrs() []any {
 		"logging_level", c.LogLevel,
 		"idle_timeout", c.IdleTimeout,
 		"write_timeout", c.WriteTimeout,
+		"hello_timeout", c.HelloTimeout,
+		"lottery_date", c.LotteryDate,
 	}
 }
 

@@ -33,7 +33,7 @@ func mustLoad(tb testing.TB, args, environ []string) Config {
 func TestConfigDefaults(t *testing.T) {
 	want := Config{
 		IP: "0.0.0.0", Port: 12345, ListenBacklog: 128, MaxConnections: 1024, Agencies: 5, StorePath: "bets.csv",
-		LogLevel: "INFO", IdleTimeout: 60 * time.Second, WriteTimeout: 10 * time.Second,
+		LogLevel: "INFO", IdleTimeout: 60 * time.Second, WriteTimeout: 10 * time.Second, HelloTimeout: 5 * time.Second,
 	}
 	if got := mustLoad(t, nil, nil); got != want {
 		t.Errorf("defaults:\n got %+v\nwant %+v", got, want)
@@ -54,6 +54,9 @@ server:
   agencies: 3
   idle_timeout: 2m
   write_timeout: 1.5s
+  hello_timeout: 2s
+lottery:
+  date: 2026-12-01
 auth:
   secrets: 1:s3cr3t-one,2:s3cr3t-two,3:s3cr3t-three
 store:
@@ -68,6 +71,7 @@ func TestConfigFileAndEnv(t *testing.T) {
 		IP: "127.0.0.1", Port: 4000, ListenBacklog: 16, MaxConnections: 64, Agencies: 3,
 		Secrets: "1:s3cr3t-one,2:s3cr3t-two,3:s3cr3t-three", StorePath: "/data/bets.csv",
 		LogLevel: "debug", IdleTimeout: 2 * time.Minute, WriteTimeout: 1500 * time.Millisecond,
+		HelloTimeout: 2 * time.Second, LotteryDate: "2026-12-01",
 	}
 	if got := mustLoad(t, []string{"-config", path}, nil); got != fromFile {
 		t.Errorf("file:\n got %+v\nwant %+v", got, fromFile)
@@ -80,12 +84,13 @@ func TestConfigFileAndEnv(t *testing.T) {
 		"SERVER_IP=::1", "SERVER_PORT=0", "SERVER_LISTEN_BACKLOG=1", "SERVER_MAX_CONNECTIONS=1",
 		"SERVER_AGENCIES=1000", "SERVER_SECRETS=" + strings.Join(thousand, ","),
 		"SERVER_STORE_PATH=x.csv", "SERVER_LOG_LEVEL=WARNING", "SERVER_IDLE_TIMEOUT=1h",
-		"SERVER_WRITE_TIMEOUT=250ms",
+		"SERVER_WRITE_TIMEOUT=250ms", "SERVER_HELLO_TIMEOUT=1s", "SERVER_LOTTERY_DATE=2027-02-28",
 	}
 	fromEnv := Config{
 		IP: "::1", Port: 0, ListenBacklog: 1, MaxConnections: 1, Agencies: 1000,
 		Secrets: strings.Join(thousand, ","), StorePath: "x.csv",
 		LogLevel: "WARNING", IdleTimeout: time.Hour, WriteTimeout: 250 * time.Millisecond,
+		HelloTimeout: time.Second, LotteryDate: "2027-02-28",
 	}
 	if got := mustLoad(t, []string{"-config", path}, environ); got != fromEnv {
 		t.Errorf("env over file:\n got %+v\nwant %+v", got, fromEnv)
@@ -147,6 +152,8 @@ func TestConfigErrors(t *testing.T) {
 		{"IdleNotDuration", nil, []string{"SERVER_IDLE_TIMEOUT=60"}, []string{"server.idle_timeout (SERVER_IDLE_TIMEOUT)", "missing unit"}},
 		{"IdleZero", nil, []string{"SERVER_IDLE_TIMEOUT=0s"}, []string{"server.idle_timeout (SERVER_IDLE_TIMEOUT): must be positive"}},
 		{"WriteNegative", nil, []string{"SERVER_WRITE_TIMEOUT=-1s"}, []string{"server.write_timeout (SERVER_WRITE_TIMEOUT): must be positive"}},
+		{"HelloNegative", nil, []string{"SERVER_HELLO_TIMEOUT=-1s"}, []string{"server.hello_timeout (SERVER_HELLO_TIMEOUT): must be positive"}},
+		{"LotteryDateNotADate", nil, []string{"SERVER_LOTTERY_DATE=2026-02-30"}, []string{"lottery.date (SERVER_LOTTERY_DATE): must be a real calendar date"}},
 		{"Several", nil, []string{"SERVER_PORT=70000", "SERVER_AGENCIES=-2"}, []string{"server.port (SERVER_PORT)", "server.agencies (SERVER_AGENCIES)"}},
 	}
 	for _, tt := range tests {
@@ -174,7 +181,7 @@ func TestConfigLogAttrs(t *testing.T) {
 	for i := 0; i < len(attrs); i += 2 {
 		keys = append(keys, attrs[i].(string))
 	}
-	want := []string{"ip", "port", "listen_backlog", "max_connections", "agencies", "auth", "store_path", "logging_level", "idle_timeout", "write_timeout"}
+	want := []string{"ip", "port", "listen_backlog", "max_connections", "agencies", "auth", "store_path", "logging_level", "idle_timeout", "write_timeout", "hello_timeout", "lottery_date"}
 	if !reflect.DeepEqual(keys, want) {
 		t.Errorf("keys %q, want %q", keys, want)
 	}

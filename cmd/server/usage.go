@@ -18,6 +18,7 @@ Usage:
 // usageNotes replace the defaults that would mislead in the usage.
 var usageNotes = map[string]string{
 	"auth.secrets": `"": open, any peer may speak for any agency`,
+	"lottery.date": `"": the store's date; a new store takes today's (UTC)`,
 }
 
 // usage prints the usage on stdout.

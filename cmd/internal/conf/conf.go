@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/knadh/koanf/parsers/yaml"
 	"github.com/knadh/koanf/providers/env/v2"
@@ -22,6 +23,7 @@ type Spec struct {
 	Name      string            // the program, for the flag set
 	Env       map[string]string // each environment variable read, to its key
 	Durations []string          // keys that must be written with a unit (30s)
+	Dates     []string          // keys holding a date YYYY-MM-DD, which YAML may read as a timestamp
 }
 
 // Load fills dst, a pointer to a struct with `koanf:"key"` tags holding the
@@ -76,6 +78,16 @@ func (s Spec) load(path string, environ []string) (*koanf.Koanf, error) {
 	})
 	if err := ko.Load(ev, nil); err != nil {
 		return nil, fmt.Errorf("load environment: %w", err)
+	}
+	for _, k := range s.Dates {
+		// YAML reads an unquoted 2026-12-01 as a timestamp: give the key
+		// the text the user wrote.
+		if t, ok := ko.Get(k).(time.Time); ok {
+			if t.Hour() != 0 || t.Minute() != 0 || t.Second() != 0 || t.Nanosecond() != 0 {
+				return nil, fmt.Errorf("%s: must be a date YYYY-MM-DD, got %v", s.KeyName(k), t)
+			}
+			ko.Set(k, t.Format(time.DateOnly))
+		}
 	}
 	for _, k := range s.Durations {
 		if v := ko.Get(k); v != nil {
