@@ -20,6 +20,8 @@ const (
 	CodeShuttingDown       Code = 11 // the server is stopping
 	CodeTimeout            Code = 12 // the peer was silent too long
 	CodeInternal           Code = 13 // the server failed (storage)
+	CodeConflict           Code = 14 // bets or a done whose content differs from the bets stored at those positions
+	CodeFenced             Code = 15 // a newer connection of the same agency took over; the older one is closed
 )
 
 var codeNames = [...]string{
@@ -28,7 +30,7 @@ var codeNames = [...]string{
 	CodeUnauthorized: "unauthorized", CodeInvalidBet: "invalid_bet",
 	CodeOutOfOrder: "out_of_order", CodeClosed: "closed", CodeIncomplete: "incomplete",
 	CodeBusy: "busy", CodeShuttingDown: "shutting_down", CodeTimeout: "timeout",
-	CodeInternal: "internal",
+	CodeInternal: "internal", CodeConflict: "conflict", CodeFenced: "fenced",
 }
 
 // String returns the code's name, like "invalid_bet".

@@ -11,14 +11,14 @@ import (
 
 func ExampleWriteMessage() {
 	var conn bytes.Buffer // stands in for a net.Conn
-	if err := wire.WriteMessage(&conn, wire.Done{Total: 3}); err != nil {
+	if err := wire.WriteMessage(&conn, wire.Done{Total: 3, Digest: 0x1234abcd}); err != nil {
 		fmt.Println(err)
 		return
 	}
 	b := conn.Bytes()
 	fmt.Printf("type %x | length %x | payload %x\n", b[:1], b[1:wire.HeaderSize], b[wire.HeaderSize:])
 	// Output:
-	// type 06 | length 00000008 | payload 0000000000000003
+	// type 06 | length 0000000c | payload 00000000000000031234abcd
 }
 
 func ExampleReadMessage() {

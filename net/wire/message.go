@@ -8,8 +8,9 @@ import (
 	"github.com/tp0/loteria/domain"
 )
 
-// Version is the protocol version an agency announces in its hello.
-const Version = 1
+// Version is the protocol version an agency announces in its hello. Version
+// 2 added the digests, the lottery's id and date, and fencing.
+const Version = 2
 
 // Message is one protocol message. The concrete types are the structs below;
 // a type switch on the result of Decode or ReadMessage tells them apart.
@@ -27,11 +28,18 @@ type Hello struct {
 }
 
 // Welcome accepts a hello. Stored is how many of the agency's bets the
-// server already holds (the position its next batch should start at) and
-// Finished whether the agency has already reported done.
+// server already holds (the position its next batch should start at),
+// Finished whether the agency has already reported done, and Digest the
+// digest of those Stored bets, which the agency checks against its own
+// before it sends more. Lottery identifies the lottery the server's store
+// belongs to, and Date is the lottery's date (YYYY-MM-DD): a bet whose
+// birthdate is after it is invalid, on both sides, whatever day it is.
 type Welcome struct {
 	Stored   uint64
 	Finished bool
+	Digest   domain.Digest
+	Lottery  uint64
+	Date     string
 }
 
 // Batch carries bets at positions First, First+1, … of the agency's stream.
@@ -44,11 +52,13 @@ type Batch struct {
 }
 
 // Ack says the batch starting at First with Count bets is stored and
-// fsync'd; Stored is how many of the agency's bets the server now holds.
+// fsync'd; Stored is how many of the agency's bets the server now holds and
+// Digest their digest.
 type Ack struct {
 	First  uint64
 	Count  uint16
 	Stored uint64
+	Digest domain.Digest
 }
 
 // Reject refuses the batch starting at First. Index is the position in the
@@ -61,8 +71,12 @@ type Reject struct {
 	Reason string
 }
 
-// Done says the agency has sent all its bets, Total of them.
-type Done struct{ Total uint64 }
+// Done says the agency has sent all its bets, Total of them, whose digest
+// is Digest: the server accepts it only if it holds exactly those.
+type Done struct {
+	Total  uint64
+	Digest domain.Digest
+}
 
 // DoneAck confirms a Done.
 type DoneAck struct{}
@@ -121,6 +135,9 @@ func (m Hello) encode(e *encoder) {
 func (m Welcome) encode(e *encoder) {
 	e.u64(m.Stored)
 	e.bool(m.Finished)
+	e.u32(uint32(m.Digest))
+	e.u64(m.Lottery)
+	e.str(m.Date)
 }
 
 func (m Batch) encode(e *encoder) {
@@ -146,6 +163,7 @@ func (m Ack) encode(e *encoder) {
 	e.u64(m.First)
 	e.u16(m.Count)
 	e.u64(m.Stored)
+	e.u32(uint32(m.Digest))
 }
 
 func (m Reject) encode(e *encoder) {
@@ -155,7 +173,7 @@ func (m Reject) encode(e *encoder) {
 	e.str(m.Reason)
 }
 
-func (m Done) encode(e *encoder)     { e.u64(m.Total) }
+func (m Done) encode(e *encoder)     { e.u64(m.Total); e.u32(uint32(m.Digest)) }
 func (DoneAck) encode(*encoder)      {}
 func (WinnersQuery) encode(*encoder) {}
 func (m Ping) encode(e *encoder)     { e.b = append(e.b, m.Payload...) }
@@ -247,15 +265,15 @@ func Decode(f Frame) (Message, error) {
 	case TypeHello:
 		m = Hello{Version: d.u8(), Agency: d.u32(), Secret: d.str()}
 	case TypeWelcome:
-		m = Welcome{Stored: d.u64(), Finished: d.bool()}
+		m = Welcome{Stored: d.u64(), Finished: d.bool(), Digest: domain.Digest(d.u32()), Lottery: d.u64(), Date: d.str()}
 	case TypeBatch:
 		m = decodeBatch(d)
 	case TypeAck:
-		m = Ack{First: d.u64(), Count: d.u16(), Stored: d.u64()}
+		m = Ack{First: d.u64(), Count: d.u16(), Stored: d.u64(), Digest: domain.Digest(d.u32())}
 	case TypeReject:
 		m = Reject{First: d.u64(), Index: d.u16(), Code: Code(d.u16()), Reason: d.str()}
 	case TypeDone:
-		m = Done{Total: d.u64()}
+		m = Done{Total: d.u64(), Digest: domain.Digest(d.u32())}
 	case TypeDoneAck:
 		m = DoneAck{}
 	case TypeWinnersQuery:

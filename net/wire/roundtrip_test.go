@@ -6,6 +6,7 @@ import (
 	"io"
 	"testing"
 
+	"github.com/tp0/loteria/domain"
 	"github.com/tp0/loteria/net/wire"
 )
 
@@ -91,4 +92,25 @@ func mustReadFrame(tb testing.TB, r io.Reader, buf []byte) wire.Frame {
 		tb.Fatalf("ReadFrame: %v", err)
 	}
 	return f
+}
+
+// TestBatchCarriesTheCanonicalBytes holds the digest's canonical form of a
+// bet to its bytes in a batch frame: the payload after first and count is
+// the bets' canonical bytes, one after the other.
+func TestBatchCarriesTheCanonicalBytes(t *testing.T) {
+	bets := []domain.Bet{
+		{FirstName: "Santiago Lionel", LastName: "Lorca", Document: "30904465", Birthdate: "1999-03-17", Number: 7574},
+		{FirstName: "Ñandú | 🐦", LastName: "O'Neil, Jr.", Document: "0001", Birthdate: "2000-02-29", Number: 0},
+	}
+	f, err := wire.AppendFrame(nil, wire.Batch{First: 7, Bets: bets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []byte
+	for _, b := range bets {
+		want = domain.AppendCanonical(want, b)
+	}
+	if got := f[wire.HeaderSize+8+2:]; !bytes.Equal(got, want) {
+		t.Errorf("batch bets bytes %x\nwant canonical %x", got, want)
+	}
 }
