@@ -21,7 +21,19 @@ var (
 	// ErrSealed means new bets after the draw.
 	ErrSealed = errors.New("bets sealed by the draw")
 	// ErrCorrupt means the store's files cannot be read back as written:
-	// a malformed line in the done file, or an agency done with a total
-	// other than its bets in the bets file.
+	// a malformed or invalid row, a row whose digest does not extend its
+	// agency's stream, a done line that does not match the bets, a missing
+	// or malformed lottery file.
 	ErrCorrupt = errors.New("store files corrupt")
+	// ErrConflict means bets or a done whose content differs from the bets
+	// stored at those positions.
+	ErrConflict = errors.New("content differs from the bets stored")
+	// ErrFenced means a newer session of the same agency has taken over:
+	// the older one may not write.
+	ErrFenced = errors.New("a newer session of the agency took over")
+	// ErrInUse means another process holds the store's lock.
+	ErrInUse = errors.New("store in use")
+	// ErrOtherLottery means the store belongs to another lottery than the
+	// one configured (other agencies, or another date).
+	ErrOtherLottery = errors.New("store belongs to another lottery")
 )

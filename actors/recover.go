@@ -32,7 +32,7 @@ func (r Recovery) Bets() uint64 {
 }
 
 // DonePath returns the path of the done file that the store keeps beside the
-// bets file at path: a line "agency,total" for each agency that has
+// bets file at path: a line "agency,total,digest" for each agency that has
 // finished, so that the bets file holds bets and nothing else.
 func DonePath(path string) string { return path + ".done" }
 
@@ -47,18 +47,19 @@ func (s *Store) Recovered() Recovery {
 	return r
 }
 
-// recover cuts the torn tail of each file, counts the stored bets per
-// agency, marks finished the agencies in the done file, and notes it all in
-// s.rec.
+// recover cuts the torn tail of each file, checks and counts the stored
+// bets per agency, marks finished the agencies in the done file, and notes
+// it all in s.rec.
 func (s *Store) recover() error {
 	size, torn, err := cutTorn(s.f)
 	if err == nil {
 		s.rec.TornBets = torn
-		err = s.countBets(size)
+		err = s.readBets(size)
 	}
 	if err != nil {
 		return fmt.Errorf("recover bets file: %w", err)
 	}
+	s.bw = domain.NewBetsWriter(s.f, size) // it buffers: no bufio between
 	size, torn, err = cutTorn(s.donef)
 	if err == nil {
 		s.rec.TornDone = torn
@@ -73,67 +74,103 @@ func (s *Store) recover() error {
 	if err := errors.Join(s.f.Sync(), s.donef.Sync()); err != nil {
 		return fmt.Errorf("sync recovered files: %w", err)
 	}
-	s.rec.Stored = slices.Clone(s.stored)
-	for i, fin := range s.finished {
-		if fin {
+	for i, st := range s.streams {
+		s.rec.Stored = append(s.rec.Stored, st.stored)
+		if st.finished {
 			s.rec.Finished = append(s.rec.Finished, i+1)
 		}
 	}
 	return nil
 }
 
-// countBets counts the bets per agency in the first size bytes of the bets
-// file.
-func (s *Store) countBets(size int64) error {
-	r := bufio.NewReaderSize(io.NewSectionReader(s.f, 0, size), readSize)
-	return domain.ReadBets(r, func(b domain.Bet) error {
-		if !s.known(b.Agency) {
-			return fmt.Errorf("%w: %d in the bets file", ErrUnknownAgency, b.Agency)
+// readBets reads the first size bytes of the bets file and checks every
+// row as the store wrote it: an agency of the lottery, a valid bet on the
+// lottery's date, and a digest that extends the agency's stream by the
+// row's bet. It counts the bets, keeps the digests, the index and the
+// winners. A row that fails is ErrCorrupt, naming its line.
+func (s *Store) readBets(size int64) error {
+	br := domain.NewBetsReader(bufioReader(s.f, 0, size), 0)
+	for {
+		row, err := br.Next()
+		if err == io.EOF {
+			return nil
 		}
-		s.stored[b.Agency-1]++
-		s.keepWinner(b.Agency, b)
-		return nil
-	})
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrCorrupt, err)
+		}
+		a := row.Agency
+		if !s.known(a) {
+			return fmt.Errorf("%w: line %d: agency %d, the lottery has agencies 1..%d", ErrCorrupt, br.Line(), a, s.cfg.Agencies)
+		}
+		if err := row.ValidateOn(s.lottery.Date); err != nil {
+			return fmt.Errorf("%w: line %d: not a valid bet on the lottery's date %s: %w", ErrCorrupt, br.Line(), s.lottery.DateText(), err)
+		}
+		st := &s.streams[a-1]
+		if want := s.digester.Add(st.digest, row.Bet); row.Digest != want {
+			return fmt.Errorf("%w: line %d: agency %d's bet %d has digest %v, its stream makes %v (a row changed, moved, added or removed)",
+				ErrCorrupt, br.Line(), a, st.stored, row.Digest, want)
+		}
+		if st.stored%indexEvery == 0 {
+			st.index = append(st.index, br.Offset())
+		}
+		st.stored++
+		st.digest = row.Digest
+		s.keepWinner(a, row.Bet)
+	}
+}
+
+// bufioReader reads f from off to end, buffered.
+func bufioReader(f *os.File, off, end int64) *bufio.Reader {
+	return bufio.NewReaderSize(io.NewSectionReader(f, off, end-off), readSize)
 }
 
 // readDone marks finished each agency in the first size bytes of the done
-// file, once it has checked that the agency's total is the bets the bets
-// file holds for it.
+// file, once it has checked that the agency's total and digest are those of
+// the bets the bets file holds for it.
 func (s *Store) readDone(size int64) error {
 	sc := bufio.NewScanner(io.NewSectionReader(s.donef, 0, size))
 	for line := 1; sc.Scan(); line++ {
-		a, total, err := parseDone(sc.Text())
+		a, total, digest, err := parseDone(sc.Text())
 		switch {
 		case err != nil:
 			return fmt.Errorf("%w: line %d: %w", ErrCorrupt, line, err)
 		case !s.known(a):
-			return fmt.Errorf("%w: %d in the done file", ErrUnknownAgency, a)
-		case total != s.stored[a-1]:
-			return fmt.Errorf("%w: agency %d done with %d bets, the bets file holds %d",
-				ErrCorrupt, a, total, s.stored[a-1])
+			return fmt.Errorf("%w: line %d: agency %d, the lottery has agencies 1..%d", ErrCorrupt, line, a, s.cfg.Agencies)
 		}
-		s.finished[a-1] = true
+		st := &s.streams[a-1]
+		if total != st.stored || digest != st.digest {
+			return fmt.Errorf("%w: line %d: agency %d done with %d bets of digest %v, the bets file holds %d of digest %v",
+				ErrCorrupt, line, a, total, digest, st.stored, st.digest)
+		}
+		st.finished = true
 	}
 	return sc.Err()
 }
 
-// doneLine returns the done file's line for agency, done with total bets.
-func doneLine(agency int, total uint64) []byte {
+// doneLine returns the done file's line for agency, done with total bets
+// of digest.
+func doneLine(agency int, total uint64, digest domain.Digest) []byte {
 	b := strconv.AppendInt(nil, int64(agency), 10)
 	b = append(b, ',')
 	b = strconv.AppendUint(b, total, 10)
+	b = digest.AppendText(append(b, ','))
 	return append(b, '\n')
 }
 
 // parseDone parses a line of the done file, without its newline.
-func parseDone(line string) (agency int, total uint64, err error) {
-	a, t, _ := strings.Cut(line, ",")
-	agency, aerr := strconv.Atoi(a)
-	total, terr := strconv.ParseUint(t, 10, 64)
-	if aerr != nil || terr != nil {
-		return 0, 0, fmt.Errorf("want agency,total, got %.40q", line)
+func parseDone(line string) (agency int, total uint64, digest domain.Digest, err error) {
+	f := strings.Split(line, ",")
+	bad := fmt.Errorf("want agency,total,digest, got %.60q", line)
+	if len(f) != 3 {
+		return 0, 0, 0, bad
 	}
-	return agency, total, nil
+	agency, aerr := strconv.Atoi(f[0])
+	total, terr := strconv.ParseUint(f[1], 10, 64)
+	digest, derr := domain.ParseDigest(f[2])
+	if aerr != nil || terr != nil || derr != nil {
+		return 0, 0, 0, bad
+	}
+	return agency, total, digest, nil
 }
 
 // cutTorn truncates f just after its last newline, dropping a final line

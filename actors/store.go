@@ -23,15 +23,22 @@ const (
 type StoreConfig struct {
 	Path     string // the bets file; created if missing
 	Agencies int    // N; agencies are 1..N. With 0 the store holds no bets: every agency is unknown
+	// Date is the lottery's date, YYYY-MM-DD. A new store takes it (today's
+	// in UTC if empty); an existing store must have it, if set.
+	Date string
 }
 
 // Store is the actor that keeps the bets file. Each agency's bets have
 // positions 0, 1, 2, … in its stream; the store keeps every position once,
-// in order, so a batch resent after a lost reply is acknowledged without
-// being stored twice.
+// in order, with the stream's digest, so a batch resent after a lost reply
+// is acknowledged without being stored twice, and one whose bets differ
+// from those held is refused. An agency writes through a Session: a newer
+// session fences the older one.
 type Store struct {
 	cfg     StoreConfig
+	lottery Lottery
 	appendc chan appendReq
+	openc   chan openReq
 	storedc chan storedReq
 	finishc chan finishReq
 	drawc   chan drawReq
@@ -40,17 +47,35 @@ type Store struct {
 
 	// Owned by Run once it starts.
 	f        *os.File
-	donef    *os.File // the done file: a line agency,total per finished agency
+	donef    *os.File // the done file: a line agency,total,digest per finished agency
 	bw       *domain.BetsWriter
-	stored   []uint64 // bets in the file per agency, at index agency-1
-	finished []bool   // agencies in the done file, at index agency-1
+	digester domain.Digester
+	streams  []stream // at index agency-1
 	sealed   bool
 	winners  map[int][]string // documents of the winning bets stored, by agency, in file order
 	syncs    int              // fsyncs of appended bets, for tests
 }
 
+// stream is what the store knows of one agency's stream.
+type stream struct {
+	stored   uint64        // bets in the file
+	digest   domain.Digest // of those bets
+	finished bool          // in the done file
+	epoch    uint64        // of the agency's latest session; 0: none yet
+	fence    chan struct{} // closed when a newer session opens
+	// index holds the file offset of the agency's bets at positions 0,
+	// indexEvery, 2*indexEvery, …: where to start reading to find the
+	// digest at a position (see digestAt).
+	index []int64
+}
+
+// indexEvery is the stride of a stream's index: finding a stored digest
+// reads at most this many of the agency's rows.
+const indexEvery = 1024
+
 type appendReq struct {
 	agency int
+	epoch  uint64
 	first  uint64
 	bets   []domain.Bet
 	reply  chan appendRep
@@ -61,10 +86,11 @@ type appendRep struct {
 	err error
 }
 
-// Appended is the outcome of an Append.
+// Appended is the outcome of an append.
 type Appended struct {
-	Stored uint64 // the agency's bets stored after the append
-	New    int    // bets of the batch this append stored; the others were held already
+	Stored uint64        // the agency's bets stored after the append
+	Digest domain.Digest // their digest
+	New    int           // bets of the batch this append stored; the others were held already
 }
 
 type storedReq struct {
@@ -80,7 +106,9 @@ type storedRep struct {
 
 type finishReq struct {
 	agency int
+	epoch  uint64
 	total  uint64
+	digest domain.Digest
 	reply  chan error
 }
 
@@ -93,14 +121,17 @@ type drawRep struct {
 	err     error
 }
 
-// OpenStore opens the bets file and, beside it, the done file (DonePath),
-// creating them if missing, and recovers what they hold: a final line torn
-// by a crash mid-write is cut off each file, the bets are counted per agency,
-// and the agencies recorded as done are finished again. A malformed line
-// before the last one, an agency outside 1..N, or an agency done with a
-// total other than its bets in the bets file (ErrCorrupt) is an error: the
-// store refuses to start rather than guess. Recovered tells what was found.
-// Call Run to serve requests.
+// OpenStore opens the store at cfg.Path: the bets file, and beside it the
+// done file (DonePath) and the lottery file (LotteryPath), creating them
+// for a new lottery if missing. It locks the bets file, so that a second
+// process opening the same store fails with ErrInUse, and refuses a store
+// of another lottery (ErrOtherLottery). It then recovers what the files
+// hold: a final line torn by a crash mid-write is cut off each file, and
+// every row is checked again — its form, the bet's validity on the
+// lottery's date, and its digest, which must extend its agency's stream —
+// and every done line must match its agency's bets. Anything else is
+// ErrCorrupt, naming the line: the store refuses to start rather than
+// guess. Recovered tells what was found. Call Run to serve requests.
 func OpenStore(cfg StoreConfig) (*Store, error) {
 	if cfg.Agencies < 0 {
 		return nil, fmt.Errorf("agencies must be at least 0, got %d", cfg.Agencies)
@@ -109,37 +140,63 @@ func OpenStore(cfg StoreConfig) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open bets file: %w", err)
 	}
+	if err := lock(f); err != nil {
+		f.Close()
+		return nil, err
+	}
 	donef, err := openAppend(DonePath(cfg.Path))
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("open done file: %w", err)
 	}
 	s := &Store{
-		cfg:      cfg,
-		appendc:  make(chan appendReq, maxGroup),
-		storedc:  make(chan storedReq),
-		finishc:  make(chan finishReq),
-		drawc:    make(chan drawReq),
-		done:     make(chan struct{}),
-		f:        f,
-		donef:    donef,
-		bw:       domain.NewBetsWriter(f), // it buffers: no bufio between
-		stored:   make([]uint64, cfg.Agencies),
-		winners:  make(map[int][]string),
-		finished: make([]bool, cfg.Agencies),
+		cfg:     cfg,
+		appendc: make(chan appendReq, maxGroup),
+		openc:   make(chan openReq),
+		storedc: make(chan storedReq),
+		finishc: make(chan finishReq),
+		drawc:   make(chan drawReq),
+		done:    make(chan struct{}),
+		f:       f,
+		donef:   donef,
+		streams: make([]stream, cfg.Agencies),
+		winners: make(map[int][]string),
 	}
-	if err := s.recover(); err != nil {
-		s.closeFiles()
-		return nil, err
+	empty, err := isEmpty(f, donef)
+	if err == nil {
+		s.lottery, err = openLottery(cfg, empty)
 	}
-	// Both files may have just been created: fsync their directory, so
-	// that they survive a crash along with what is fsync'd into them.
-	if err := syncDir(filepath.Dir(cfg.Path)); err != nil {
+	if err == nil {
+		err = s.recover()
+	}
+	if err == nil {
+		// The files may have just been created: fsync their directory, so
+		// that they survive a crash along with what is fsync'd into them.
+		err = syncDir(filepath.Dir(cfg.Path))
+	}
+	if err != nil {
 		s.closeFiles()
 		return nil, err
 	}
 	return s, nil
 }
+
+// isEmpty reports whether both files are empty: a store that holds nothing.
+func isEmpty(files ...*os.File) (bool, error) {
+	for _, f := range files {
+		fi, err := f.Stat()
+		if err != nil {
+			return false, err
+		}
+		if fi.Size() > 0 {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// Lottery returns the lottery the store belongs to. It does not change.
+func (s *Store) Lottery() Lottery { return s.lottery }
 
 func openAppend(path string) (*os.File, error) {
 	return os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
@@ -173,6 +230,8 @@ func (s *Store) Run(ctx context.Context) error {
 				s.closeFiles()
 				return err
 			}
+		case req := <-s.openc:
+			req.reply <- s.open(req.agency)
 		case req := <-s.storedc:
 			req.reply <- s.stat(req.agency)
 		case req := <-s.finishc:
@@ -199,7 +258,7 @@ func (s *Store) close() error {
 	return err
 }
 
-// closeFiles closes both files.
+// closeFiles closes both files, which releases the lock.
 func (s *Store) closeFiles() error {
 	ferr := s.f.Close()
 	derr := s.donef.Close()
@@ -227,46 +286,8 @@ func (s *Store) known(agency int) bool { return agency >= 1 && agency <= s.cfg.A
 
 func unknown(agency int) error { return fmt.Errorf("%w: %d", ErrUnknownAgency, agency) }
 
-// Append stores agency's batch of bets at positions first,
-// first+1, …, first+len(bets)-1 and returns how many of agency's bets are
-// stored after it and how many of the batch it stored, once they are
-// written and fsync'd. Bets at positions
-// already stored are skipped, so resending a batch is safe; a batch entirely
-// stored is acknowledged even after Finish or Draw. Each bet is stored with
-// Agency set to agency; the caller has validated the rest.
-//
-// Append fails with ErrUnknownAgency, ErrGap if first is past the bets
-// stored, ErrFinished or ErrSealed for new bets after Finish or Draw, or the
-// write or fsync error that stops the store. After a context error the batch
-// may or may not have been stored; Stored or a resend tells.
-func (s *Store) Append(ctx context.Context, agency int, first uint64, bets []domain.Bet) (Appended, error) {
-	// A copy: the store may still read the bets after a caller that gave up
-	// on ctx has reused its slice.
-	wait, err := s.Enqueue(ctx, agency, first, slices.Clone(bets))
-	if err != nil {
-		return Appended{}, err
-	}
-	return wait(ctx)
-}
-
-// Enqueue is Append in two steps: it hands the batch to the store and
-// returns at once with a wait function that returns what Append would. The
-// store takes appends in the order they are enqueued, so a connection can
-// enqueue its batches one after the other and wait for each in turn while
-// the next are read: a window of batches in flight, committed together.
-// The store owns bets from then on: the caller must not change them. wait
-// with a cancelled ctx polls: it returns the outcome if the store has
-// given it, else ctx's error.
-func (s *Store) Enqueue(ctx context.Context, agency int, first uint64, bets []domain.Bet) (wait func(context.Context) (Appended, error), err error) {
-	req := newAppendReq(agency, first, bets)
-	if err := send(ctx, s.appendc, req, s.done); err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context) (Appended, error) { return waitAppend(ctx, req, s.done) }, nil
-}
-
-func newAppendReq(agency int, first uint64, bets []domain.Bet) appendReq {
-	return appendReq{agency, first, bets, make(chan appendRep, 1)}
+func newAppendReq(agency int, epoch, first uint64, bets []domain.Bet) appendReq {
+	return appendReq{agency, epoch, first, bets, make(chan appendRep, 1)}
 }
 
 func waitAppend(ctx context.Context, req appendReq, done <-chan struct{}) (Appended, error) {
@@ -294,39 +315,56 @@ func (s *Store) gather(first appendReq) []appendReq {
 
 // pending is an append accepted into a group, waiting for the commit.
 type pending struct {
-	req    appendReq
-	bets   []domain.Bet // the bets not stored yet
-	stored uint64       // the agency's count after them
+	req     appendReq
+	bets    []domain.Bet    // the bets not stored yet
+	digests []domain.Digest // the stream's digest after each of them
+	stored  uint64          // the agency's count after the append
+	digest  domain.Digest   // and its digest
+}
+
+// group is the state of the streams as a group of appends would leave
+// them: the counts and digests after the appends accepted so far.
+type group struct {
+	stored   []uint64
+	digests  []domain.Digest
+	accepted []pending
 }
 
 // commit applies a group of appends, writes their new bets, fsyncs once and
 // then replies to each. If the write or the fsync fails, every accepted
 // append gets the error, nothing is counted as stored, and commit returns
 // the error.
-func (s *Store) commit(group []appendReq) error {
-	next := slices.Clone(s.stored)
-	accepted := make([]pending, 0, len(group))
-	for _, req := range group {
-		bets, err := s.fresh(next, req)
+func (s *Store) commit(reqs []appendReq) error {
+	g := &group{
+		stored:   make([]uint64, len(s.streams)),
+		digests:  make([]domain.Digest, len(s.streams)),
+		accepted: make([]pending, 0, len(reqs)),
+	}
+	for i, st := range s.streams {
+		g.stored[i], g.digests[i] = st.stored, st.digest
+	}
+	for _, req := range reqs {
+		p, err := s.accept(g, req)
 		if err != nil {
 			req.reply <- appendRep{err: err}
 			continue
 		}
-		next[req.agency-1] += uint64(len(bets))
-		accepted = append(accepted, pending{req, bets, next[req.agency-1]})
+		g.accepted = append(g.accepted, p)
 	}
-	if err := s.write(accepted); err != nil {
-		for _, p := range accepted {
+	if err := s.write(g.accepted); err != nil {
+		for _, p := range g.accepted {
 			p.req.reply <- appendRep{err: err}
 		}
 		return err
 	}
-	s.stored = next
-	for _, p := range accepted {
+	for i := range s.streams {
+		s.streams[i].stored, s.streams[i].digest = g.stored[i], g.digests[i]
+	}
+	for _, p := range g.accepted {
 		for _, b := range p.bets {
 			s.keepWinner(p.req.agency, b)
 		}
-		p.req.reply <- appendRep{res: Appended{Stored: p.stored, New: len(p.bets)}}
+		p.req.reply <- appendRep{res: Appended{Stored: p.stored, Digest: p.digest, New: len(p.bets)}}
 	}
 	return nil
 }
@@ -340,39 +378,131 @@ func (s *Store) keepWinner(agency int, b domain.Bet) {
 	}
 }
 
-// fresh returns the bets of req at positions not yet stored, given the
-// counts next, or why req is refused.
-func (s *Store) fresh(next []uint64, req appendReq) ([]domain.Bet, error) {
-	if !s.known(req.agency) {
-		return nil, unknown(req.agency)
+// accept checks req against the streams as g leaves them and returns the
+// bets it adds, or why it is refused. A batch may start anywhere up to the
+// bets held: the part of it already held must be those very bets (same
+// digest over those positions), and only the rest is stored.
+func (s *Store) accept(g *group, req appendReq) (pending, error) {
+	a := req.agency
+	if !s.known(a) {
+		return pending{}, unknown(a)
 	}
-	have := next[req.agency-1]
+	if req.epoch != s.streams[a-1].epoch {
+		return pending{}, ErrFenced
+	}
+	have := g.stored[a-1]
 	if req.first > have {
-		return nil, fmt.Errorf("%w: batch starts at %d, %d stored", ErrGap, req.first, have)
+		return pending{}, fmt.Errorf("%w: batch starts at %d, %d stored", ErrGap, req.first, have)
 	}
-	skip := have - req.first
-	if skip >= uint64(len(req.bets)) {
-		return nil, nil
+	held := min(have-req.first, uint64(len(req.bets)))
+	if held > 0 {
+		if err := s.sameAsHeld(g, a, req.first, req.bets[:held]); err != nil {
+			return pending{}, err
+		}
 	}
-	switch {
-	case s.sealed:
-		return nil, ErrSealed
-	case s.finished[req.agency-1]:
-		return nil, ErrFinished
+	fresh := req.bets[held:]
+	if len(fresh) > 0 {
+		switch {
+		case s.sealed:
+			return pending{}, ErrSealed
+		case s.streams[a-1].finished:
+			return pending{}, ErrFinished
+		}
 	}
-	return req.bets[skip:], nil
+	p := pending{req: req, bets: fresh, digests: make([]domain.Digest, len(fresh))}
+	d := g.digests[a-1]
+	for i, b := range fresh {
+		d = s.digester.Add(d, b)
+		p.digests[i] = d
+	}
+	g.stored[a-1] += uint64(len(fresh))
+	g.digests[a-1] = d
+	p.stored, p.digest = g.stored[a-1], d
+	return p, nil
 }
 
-// write appends the accepted bets to the file and fsyncs it, if there are
-// any.
+// sameAsHeld checks that bets, at positions first… of agency's stream,
+// are the bets held there: the digest before them, extended by them, must
+// be the digest held after them.
+func (s *Store) sameAsHeld(g *group, agency int, first uint64, bets []domain.Bet) error {
+	end := first + uint64(len(bets))
+	before, err := s.digestAt(g, agency, first)
+	if err != nil {
+		return err
+	}
+	after, err := s.digestAt(g, agency, end)
+	if err != nil {
+		return err
+	}
+	if s.digester.Add(before, bets...) != after {
+		return fmt.Errorf("%w: the batch's bets at positions %d..%d are not the ones stored there", ErrConflict, first, end-1)
+	}
+	return nil
+}
+
+// digestAt returns the digest of agency's first pos bets, pos at most the
+// bets g holds: from memory for the stream's end or a bet accepted in g,
+// else from the bets file, where the row of the bet at pos-1 holds it.
+func (s *Store) digestAt(g *group, agency int, pos uint64) (domain.Digest, error) {
+	st := &s.streams[agency-1]
+	switch {
+	case pos == 0:
+		return 0, nil
+	case pos == g.stored[agency-1]:
+		return g.digests[agency-1], nil
+	case pos == st.stored:
+		return st.digest, nil
+	case pos > st.stored: // accepted in this group, not written yet
+		for _, p := range g.accepted {
+			if p.req.agency == agency && pos <= p.stored && pos > p.stored-uint64(len(p.bets)) {
+				return p.digests[len(p.bets)-int(p.stored-pos)-1], nil
+			}
+		}
+		return 0, fmt.Errorf("digest at %d of agency %d: not in the group", pos, agency)
+	}
+	return s.rowDigest(agency, pos-1)
+}
+
+// rowDigest reads the digest in the bets file's row of agency's bet at
+// pos, starting from the closest indexed row before it.
+func (s *Store) rowDigest(agency int, pos uint64) (domain.Digest, error) {
+	st := &s.streams[agency-1]
+	k := pos / indexEvery
+	off := st.index[k]
+	end := s.bw.Offset() // everything is flushed between commits
+	br := domain.NewBetsReader(bufioReader(s.f, off, end), off)
+	for at := k * indexEvery; ; {
+		row, err := br.Next()
+		if err != nil {
+			return 0, fmt.Errorf("read bets file for agency %d's bet %d: %w", agency, pos, err)
+		}
+		if row.Agency != agency {
+			continue
+		}
+		if at == pos {
+			return row.Digest, nil
+		}
+		at++
+	}
+}
+
+// write appends the accepted bets to the file, with their digests, and
+// fsyncs it, if there are any.
 func (s *Store) write(accepted []pending) error {
 	n := 0
 	for _, p := range accepted {
-		for _, b := range p.bets {
-			b.Agency = p.req.agency
-			if err := s.bw.Write(b); err != nil {
+		a := p.req.agency
+		st := &s.streams[a-1]
+		pos := p.stored - uint64(len(p.bets))
+		for i, b := range p.bets {
+			if pos%indexEvery == 0 {
+				st.index = append(st.index, s.bw.Offset())
+			}
+			b.Agency = a
+			if err := s.bw.Write(domain.Row{Bet: b, Digest: p.digests[i]}); err != nil {
 				return fmt.Errorf("write bets file: %w", err)
 			}
+			pos++
 		}
 		n += len(p.bets)
 	}
@@ -398,23 +528,8 @@ func (s *Store) stat(agency int) storedRep {
 	if !s.known(agency) {
 		return storedRep{err: unknown(agency)}
 	}
-	return storedRep{stored: s.stored[agency-1], finished: s.finished[agency-1]}
-}
-
-// Finish records that agency has sent all its bets, total in all, and
-// returns once that is written and fsync'd in the done file, so that the
-// agency stays finished across a restart. It fails with ErrIncomplete if
-// total is not the number of agency's bets stored, or with the write or
-// fsync error that stops the store. Finishing again with the same total is
-// fine and writes nothing. After Finish, new bets for agency fail with
-// ErrFinished.
-func (s *Store) Finish(ctx context.Context, agency int, total uint64) error {
-	req := finishReq{agency, total, make(chan error, 1)}
-	err, rerr := call(ctx, s.finishc, req, req.reply, s.done)
-	if rerr != nil {
-		return rerr
-	}
-	return err
+	st := s.streams[agency-1]
+	return storedRep{stored: st.stored, finished: st.finished}
 }
 
 // finish answers req, recording the agency in the done file the first
@@ -422,17 +537,24 @@ func (s *Store) Finish(ctx context.Context, agency int, total uint64) error {
 // store.
 func (s *Store) finish(req finishReq) error {
 	a := req.agency
-	switch {
-	case !s.known(a):
+	if !s.known(a) {
 		req.reply <- unknown(a)
-	case s.stored[a-1] != req.total:
-		req.reply <- fmt.Errorf("%w: stored %d, reported %d", ErrIncomplete, s.stored[a-1], req.total)
-	case s.finished[a-1]:
+		return nil
+	}
+	st := &s.streams[a-1]
+	switch {
+	case req.epoch != st.epoch:
+		req.reply <- ErrFenced
+	case st.stored != req.total:
+		req.reply <- fmt.Errorf("%w: stored %d, reported %d", ErrIncomplete, st.stored, req.total)
+	case st.digest != req.digest:
+		req.reply <- fmt.Errorf("%w: the %d bets stored have digest %v, the agency's %v", ErrConflict, st.stored, st.digest, req.digest)
+	case st.finished:
 		req.reply <- nil
 	default:
-		err := s.writeDone(a, req.total)
+		err := s.writeDone(a, req.total, req.digest)
 		if err == nil {
-			s.finished[a-1] = true
+			st.finished = true
 		}
 		req.reply <- err
 		return err
@@ -441,8 +563,8 @@ func (s *Store) finish(req finishReq) error {
 }
 
 // writeDone appends agency's line to the done file and fsyncs it.
-func (s *Store) writeDone(agency int, total uint64) error {
-	if _, err := s.donef.Write(doneLine(agency, total)); err != nil {
+func (s *Store) writeDone(agency int, total uint64, digest domain.Digest) error {
+	if _, err := s.donef.Write(doneLine(agency, total, digest)); err != nil {
 		return fmt.Errorf("write done file: %w", err)
 	}
 	if err := s.donef.Sync(); err != nil {

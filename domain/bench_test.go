@@ -40,10 +40,10 @@ func BenchmarkAgencyReader(b *testing.B) {
 
 func BenchmarkBetsWriter(b *testing.B) {
 	bet := validBet()
-	w := domain.NewBetsWriter(io.Discard)
+	w := domain.NewBetsWriter(io.Discard, 0)
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := w.Write(bet); err != nil {
+		if err := w.Write(domain.Row{Bet: bet, Digest: 0xc0ffee}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,0 +1,24 @@
+//go:build unix
+
+package actors
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+)
+
+// lock takes an exclusive advisory lock on f (flock), held until f is
+// closed, or fails with ErrInUse if another open file holds it: one
+// process writes a store at a time.
+func lock(f *os.File) error {
+	err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return fmt.Errorf("%w: %s is locked by another process (another server on the same store.path?)", ErrInUse, f.Name())
+	}
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", f.Name(), err)
+	}
+	return nil
+}

@@ -1,0 +1,131 @@
+package actors
+
+import (
+	"context"
+	"slices"
+
+	"github.com/tp0/loteria/domain"
+)
+
+// Session is an agency's turn at writing its stream: from Open until the
+// next Open for the same agency, which fences it. A fenced session's
+// appends and done fail with ErrFenced, even those it sent before it was
+// fenced but the store had not applied yet, so the newer session starts
+// from exactly the bets its Open reported, and two processes of one agency
+// never interleave their streams. A Session is used by one goroutine.
+type Session struct {
+	st     *Store
+	agency int
+	epoch  uint64
+	fenced <-chan struct{}
+
+	// What the store held for the agency when the session opened.
+	Stored   uint64        // bets
+	Digest   domain.Digest // their digest
+	Finished bool          // the agency's done is recorded
+}
+
+type openReq struct {
+	agency int
+	reply  chan openRep
+}
+
+type openRep struct {
+	s   Session
+	err error
+}
+
+// Open starts a session for agency, fencing the agency's previous one,
+// whose Fenced channel is closed. It fails with ErrUnknownAgency for an
+// agency outside 1..N.
+func (s *Store) Open(ctx context.Context, agency int) (*Session, error) {
+	req := openReq{agency, make(chan openRep, 1)}
+	rep, err := call(ctx, s.openc, req, req.reply, s.done)
+	if err == nil {
+		err = rep.err
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &rep.s, nil
+}
+
+func (s *Store) open(agency int) openRep {
+	if !s.known(agency) {
+		return openRep{err: unknown(agency)}
+	}
+	st := &s.streams[agency-1]
+	if st.fence != nil {
+		close(st.fence)
+	}
+	st.epoch++
+	st.fence = make(chan struct{})
+	return openRep{s: Session{
+		st: s, agency: agency, epoch: st.epoch, fenced: st.fence,
+		Stored: st.stored, Digest: st.digest, Finished: st.finished,
+	}}
+}
+
+// Agency returns the session's agency.
+func (ss *Session) Agency() int { return ss.agency }
+
+// Fenced returns a channel closed once a newer session of the same agency
+// has opened.
+func (ss *Session) Fenced() <-chan struct{} { return ss.fenced }
+
+// Append stores the session's agency's batch of bets at positions first,
+// first+1, …, first+len(bets)-1 and returns how many of the agency's bets
+// are stored after it, their digest and how many of the batch it stored,
+// once they are written and fsync'd. Bets at positions already stored must
+// be the ones stored there, and are skipped, so resending a batch is safe;
+// a batch entirely stored is acknowledged even after Finish or Draw. Each
+// bet is stored with Agency set to the session's agency; the caller has
+// validated the rest.
+//
+// Append fails with ErrFenced once a newer session has opened, ErrGap if
+// first is past the bets stored, ErrConflict if the bets held at those
+// positions differ, ErrFinished or ErrSealed for new bets after Finish or
+// Draw, or the write or fsync error that stops the store. After a context
+// error the batch may or may not have been stored; a new session tells.
+func (ss *Session) Append(ctx context.Context, first uint64, bets []domain.Bet) (Appended, error) {
+	// A copy: the store may still read the bets after a caller that gave up
+	// on ctx has reused its slice.
+	wait, err := ss.Enqueue(ctx, first, slices.Clone(bets))
+	if err != nil {
+		return Appended{}, err
+	}
+	return wait(ctx)
+}
+
+// Enqueue is Append in two steps: it hands the batch to the store and
+// returns at once with a wait function that returns what Append would. The
+// store takes appends in the order they are enqueued, so a connection can
+// enqueue its batches one after the other and wait for each in turn while
+// the next are read: a window of batches in flight, committed together.
+// The store owns bets from then on: the caller must not change them. wait
+// with a cancelled ctx polls: it returns the outcome if the store has
+// given it, else ctx's error.
+func (ss *Session) Enqueue(ctx context.Context, first uint64, bets []domain.Bet) (wait func(context.Context) (Appended, error), err error) {
+	req := newAppendReq(ss.agency, ss.epoch, first, bets)
+	if err := send(ctx, ss.st.appendc, req, ss.st.done); err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) (Appended, error) { return waitAppend(ctx, req, ss.st.done) }, nil
+}
+
+// Finish records that the session's agency has sent all its bets, total in
+// all with digest, and returns once that is written and fsync'd in the done
+// file, so that the agency stays finished across a restart. It fails with
+// ErrFenced once a newer session has opened, ErrIncomplete if total is not
+// the number of the agency's bets stored, ErrConflict if digest is not
+// theirs, or with the write or fsync error that stops the store. Finishing
+// again with the same total and digest is fine and writes nothing. After
+// Finish, new bets for the agency fail with ErrFinished.
+func (ss *Session) Finish(ctx context.Context, total uint64, digest domain.Digest) error {
+	req := finishReq{ss.agency, ss.epoch, total, digest, make(chan error, 1)}
+	err, rerr := call(ctx, ss.st.finishc, req, req.reply, ss.st.done)
+	if rerr != nil {
+		return rerr
+	}
+	return err
+}
