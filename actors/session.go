@@ -66,6 +66,16 @@ func (s *Store) open(agency int) openRep {
 	}}
 }
 
+// Held is what the store holds of an agency's stream.
+type Held struct {
+	Stored   uint64        // bets
+	Digest   domain.Digest // their digest
+	Finished bool          // the agency's done is recorded
+}
+
+// Held returns what the store held for the agency when the session opened.
+func (ss *Session) Held() Held { return Held{ss.Stored, ss.Digest, ss.Finished} }
+
 // Agency returns the session's agency.
 func (ss *Session) Agency() int { return ss.agency }
 

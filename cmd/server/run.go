@@ -17,6 +17,7 @@ import (
 
 	"github.com/tp0/loteria/actors"
 	"github.com/tp0/loteria/cmd/internal/logline"
+	"github.com/tp0/loteria/domain"
 	"github.com/tp0/loteria/net/client"
 	"github.com/tp0/loteria/net/server"
 )
@@ -81,13 +82,18 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return &hinted{err, listenHint(err, cfg)}
 	}
-	st, err := actors.OpenStore(actors.StoreConfig{Path: cfg.StorePath, Agencies: cfg.Agencies})
+	st, err := actors.OpenStore(actors.StoreConfig{Path: cfg.StorePath, Agencies: cfg.Agencies, Date: cfg.LotteryDate})
 	if err != nil {
 		ln.Close()
 		return &hinted{fmt.Errorf("open store: %w", err), storeHint(err, cfg)}
 	}
 	rec := st.Recovered()
-	logline.Success(log, "recover", recoverAttrs(rec)...)
+	logline.Success(log, "recover", recoverAttrs(st.Lottery(), rec)...)
+	if finishedBefore(st.Lottery(), rec, time.Now()) {
+		log.Warn("recover", "result", "success", "lottery", st.Lottery().IDText(),
+			"warning", fmt.Sprintf("resuming lottery %s of %s, finished already: its winners are told again; for a new lottery move %s and the files beside it away",
+				st.Lottery().IDText(), st.Lottery().DateText(), cfg.StorePath))
+	}
 	logline.Success(log, "listen", "address", ln.Addr().String())
 	coord := actors.NewCoordinator(actors.CoordinatorConfig{
 		Agencies: cfg.Agencies,
@@ -103,7 +109,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		MaxConnections: cfg.MaxConnections,
 		IdleTimeout:    cfg.IdleTimeout,
 		WriteTimeout:   cfg.WriteTimeout,
-		Store:          st,
+		Store:          server.StoreActor(st),
 		Coordinator:    coord,
 		Logger:         log,
 	})
@@ -156,15 +162,24 @@ func (r *running) wait() error {
 	return r.err
 }
 
-// recoverAttrs describes what the store recovered at start: bets, finished
-// agencies and the bytes of torn tails cut, per file when there were any.
-func recoverAttrs(r actors.Recovery) []any {
+// recoverAttrs describes what the store recovered at start: its lottery,
+// bets, finished agencies and the bytes of torn tails cut, per file when
+// there were any.
+func recoverAttrs(l actors.Lottery, r actors.Recovery) []any {
 	torn := r.TornBets + r.TornDone
-	args := []any{"bets", r.Bets(), "finished", len(r.Finished), "torn_bytes", torn}
+	args := []any{"lottery", l.IDText(), "date", l.DateText(), "bets", r.Bets(), "finished", len(r.Finished), "torn_bytes", torn}
 	if torn > 0 {
 		args = append(args, "torn_bets", r.TornBets, "torn_done", r.TornDone)
 	}
 	return args
+}
+
+// finishedBefore reports whether the store holds a lottery of an earlier
+// day than now's in which every agency is done: most likely a store left
+// from an old lottery rather than a server restarted mid-lottery.
+func finishedBefore(l actors.Lottery, r actors.Recovery, now time.Time) bool {
+	today, _ := domain.ParseDate(now.UTC().Format(time.DateOnly))
+	return l.Agencies > 0 && len(r.Finished) == l.Agencies && l.Date.Before(today)
 }
 
 func countWinners(w map[int][]string) int {

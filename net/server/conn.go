@@ -29,6 +29,8 @@ type conn struct {
 	log      *slog.Logger
 	peer     string
 	agency   int             // 0 until a hello is accepted
+	sess     Session         // the agency's session, once a hello is accepted
+	fence    context.CancelCauseFunc
 	stopping <-chan struct{} // closed once the server shuts down
 	claimed  uint32          // the agency the first hello named, for the log
 }
@@ -77,6 +79,10 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 		cn.log.Debug("conexion", "result", "success", "peer", cn.peer, "agency", cn.agency)
 	case errors.Is(err, errShutdown):
 		cn.log.Info("conexion", "result", "success", "peer", cn.peer, "agency", cn.agency, "reason", "shutdown")
+	case ec != nil && ec.code == wire.CodeFenced:
+		// A takeover, not a failure of this server's: the fenced process,
+		// if still there, reports it.
+		cn.log.Info("conexion", "result", "success", "peer", cn.peer, "agency", cn.agency, "reason", "fenced")
 	case ec != nil:
 		cn.log.Error("conexion", "result", "fail", "peer", cn.peer, "agency", cn.claimed, "code", ec.code, "error", ec.reason)
 	default:
@@ -89,8 +95,9 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 // reader does not wait for the store between batches. If the writer fails,
 // it stops the reader, and its error is the connection's.
 func (cn *conn) serve(ctx context.Context) error {
-	ctx, stopReading := context.WithCancel(ctx)
-	defer stopReading()
+	ctx, stopReading := context.WithCancelCause(ctx)
+	defer stopReading(nil)
+	cn.fence = stopReading // with errFenced, by the watch hello starts
 	// On shutdown, or when the writer fails, a read in progress returns at
 	// once; a request being handled is finished first.
 	stop := context.AfterFunc(ctx, func() { cn.c.SetReadDeadline(time.Now()) })
@@ -99,7 +106,7 @@ func (cn *conn) serve(ctx context.Context) error {
 	werr := make(chan error, 1)
 	go func() {
 		w := &replies{cn: cn}
-		werr <- w.run(q, stopReading)
+		werr <- w.run(q, func() { stopReading(nil) })
 	}()
 	err := cn.readLoop(ctx, q)
 	close(q)
@@ -127,13 +134,13 @@ func (cn *conn) readLoop(ctx context.Context, q chan<- pending) error {
 func (cn *conn) read(ctx context.Context) (wire.Message, error) {
 	cn.c.SetReadDeadline(time.Now().Add(cn.srv.cfg.IdleTimeout))
 	if ctx.Err() != nil { // checked after the deadline is set: see serve
-		return nil, errShutdown
+		return nil, ended(ctx)
 	}
 	f, err := wire.ReadFrame(cn.br, cn.rbuf)
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
-		return nil, errShutdown
+		return nil, ended(ctx)
 	case err == io.EOF:
 		return nil, errPeerLeft
 	case errors.Is(err, os.ErrDeadlineExceeded):
@@ -153,6 +160,17 @@ func (cn *conn) read(ctx context.Context) (wire.Message, error) {
 		return nil, closeWith(wire.CodeMalformed, "%v", err)
 	}
 	return m, nil
+}
+
+// ended is the error that ends a connection whose context is done: the
+// shutdown, or the cause it was cancelled with (a newer connection of the
+// agency fenced it).
+func ended(ctx context.Context) error {
+	var ec *errClose
+	if errors.As(context.Cause(ctx), &ec) {
+		return ec
+	}
+	return errShutdown
 }
 
 // errPeerLeft is the peer closing the connection between requests.

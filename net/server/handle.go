@@ -71,22 +71,46 @@ func (cn *conn) hello(ctx context.Context, h wire.Hello) error {
 	case !cn.srv.authorized(int(h.Agency), h.Secret):
 		return closeWith(wire.CodeUnauthorized, "wrong or missing secret")
 	}
-	stored, finished, err := cn.srv.cfg.Store.Stored(context.WithoutCancel(ctx), int(h.Agency))
+	// The session fences the agency's older connection, if any: from now
+	// on nothing it sent is stored, so the welcome's count is exact.
+	sess, err := cn.srv.cfg.Store.Open(context.WithoutCancel(ctx), int(h.Agency))
 	if err != nil {
-		return actorFailed(err)
+		return cn.actorFailed(err)
 	}
-	cn.agency = int(h.Agency)
-	return cn.write(wire.Welcome{Stored: stored, Finished: finished})
+	cn.agency, cn.sess = int(h.Agency), sess
+	cn.closeWhenFenced(ctx)
+	held, lot := sess.Held(), cn.srv.lottery
+	return cn.write(wire.Welcome{Stored: held.Stored, Finished: held.Finished, Digest: held.Digest,
+		Lottery: lot.ID, Date: lot.DateText()})
+}
+
+// closeWhenFenced ends the connection, with a fenced error, as soon as a
+// newer connection of its agency opens a session: an agency holds one
+// connection at a time, so two processes of one agency cannot both write,
+// and a parked winners query or an idle peer gives its place up.
+func (cn *conn) closeWhenFenced(ctx context.Context) {
+	go func() {
+		select {
+		case <-cn.sess.Fenced():
+			cn.fence(fenced(cn.agency))
+		case <-ctx.Done():
+		}
+	}()
+}
+
+// fenced is the error that closes a connection a newer one of its agency
+// took over.
+func fenced(agency int) *errClose {
+	return closeWith(wire.CodeFenced, "a newer connection of agency %d took over (another process of the agency, or a reconnect); this one is closed", agency)
 }
 
 // batch validates a batch whole and hands it to the store, or rejects it
 // whole. Its reply is queued: the writer sends it once the store has the
 // batch on disk (see verdict).
 func (cn *conn) batch(b wire.Batch, q chan<- pending) error {
-	now := time.Now() // one clock read for the whole batch
 	for i := range b.Bets {
 		b.Bets[i].Agency = cn.agency
-		if err := b.Bets[i].ValidateOn(now); err != nil {
+		if err := b.Bets[i].ValidateOn(cn.srv.lottery.Date); err != nil {
 			cn.log.Error("apuesta_recibida", "result", "fail", "cantidad", len(b.Bets), "agency", cn.agency, "bet", i, "error", err)
 			q <- pending{reply: wire.Reject{First: b.First, Index: uint16(i), Code: wire.CodeInvalidBet, Reason: err.Error()}}
 			return nil
@@ -94,9 +118,9 @@ func (cn *conn) batch(b wire.Batch, q chan<- pending) error {
 	}
 	// Enqueued with no deadline: a batch read is a batch the store gets,
 	// even if the server starts to shut down meanwhile.
-	wait, err := cn.srv.cfg.Store.Enqueue(context.Background(), cn.agency, b.First, b.Bets)
+	wait, err := cn.sess.Enqueue(context.Background(), b.First, b.Bets)
 	if err != nil {
-		return actorFailed(err)
+		return cn.actorFailed(err)
 	}
 	q <- pending{batch: b, wait: wait}
 	return nil
@@ -110,7 +134,7 @@ func (cn *conn) verdict(b wire.Batch, res actors.Appended, err error) (wire.Mess
 		return wire.Reject{First: b.First, Code: code, Reason: err.Error()}, nil
 	}
 	if err != nil {
-		return nil, actorFailed(err)
+		return nil, cn.actorFailed(err)
 	}
 	if held := len(b.Bets) - res.New; held > 0 {
 		cn.log.Info("apuesta_recibida", "result", "success", "cantidad", res.New, "agency", cn.agency, "repetidas", held)
@@ -118,7 +142,7 @@ func (cn *conn) verdict(b wire.Batch, res actors.Appended, err error) (wire.Mess
 		cn.log.Info("apuesta_recibida", "result", "success", "cantidad", res.New)
 	}
 	cn.logStored(b.Bets[len(b.Bets)-res.New:])
-	return wire.Ack{First: b.First, Count: uint16(len(b.Bets)), Stored: res.Stored}, nil
+	return wire.Ack{First: b.First, Count: uint16(len(b.Bets)), Stored: res.Stored, Digest: res.Digest}, nil
 }
 
 // logStored logs each stored bet: at DEBUG, except a batch of a single bet
@@ -137,13 +161,13 @@ func (cn *conn) logStored(bets []domain.Bet) {
 }
 
 func (cn *conn) done(ctx context.Context, d wire.Done) error {
-	err := cn.srv.cfg.Store.Finish(ctx, cn.agency, d.Total)
+	err := cn.sess.Finish(ctx, d.Total, d.Digest)
 	if code, ok := rejectCode(err); ok {
 		cn.log.Error("done", "result", "fail", "agency", cn.agency, "total", d.Total, "error", err)
 		return cn.write(wire.Reject{First: d.Total, Code: code, Reason: err.Error()})
 	}
 	if err != nil {
-		return actorFailed(err)
+		return cn.actorFailed(err)
 	}
 	// Logged by the coordinator's Run once it has counted the agency, so
 	// the line says how many are done, and before the draw starts: the last
@@ -153,7 +177,7 @@ func (cn *conn) done(ctx context.Context, d wire.Done) error {
 			"finished", finished, "agencies", cn.srv.cfg.Agencies)
 	})
 	if err != nil {
-		return actorFailed(err)
+		return cn.actorFailed(err)
 	}
 	return cn.write(wire.DoneAck{})
 }
@@ -182,13 +206,13 @@ func (cn *conn) winners(ctx context.Context) error {
 	if err != nil {
 		switch {
 		case ctx.Err() != nil:
-			return errShutdown
+			return ended(ctx)
 		case perr != nil:
 			return errPeerLeft
 		case qctx.Err() != nil:
 			return closeWith(wire.CodeUnexpected, "request while a winners query waits")
 		}
-		return actorFailed(err)
+		return cn.actorFailed(err)
 	}
 	for _, w := range wire.SplitWinners(docs) {
 		if err := cn.write(w); err != nil {
@@ -231,15 +255,20 @@ func rejectCode(err error) (wire.Code, bool) {
 		return wire.CodeClosed, true
 	case errors.Is(err, actors.ErrIncomplete):
 		return wire.CodeIncomplete, true
+	case errors.Is(err, actors.ErrConflict):
+		return wire.CodeConflict, true
 	}
 	return 0, false
 }
 
 // actorFailed turns the store's or the coordinator's failure into the
 // error that ends the connection.
-func actorFailed(err error) error {
+func (cn *conn) actorFailed(err error) error {
 	if errors.Is(err, actors.ErrStopped) {
 		return errShutdown
+	}
+	if errors.Is(err, actors.ErrFenced) {
+		return fenced(cn.agency)
 	}
 	return closeWith(wire.CodeInternal, "%v", fmt.Errorf("server failure: %w", err))
 }

@@ -63,7 +63,7 @@ func mustStart(tb testing.TB, o options) *lottery {
 	srv := server.New(server.Config{
 		Agencies: o.agencies, Secrets: o.secrets, MaxConnections: o.maxConns,
 		IdleTimeout: o.idleTimeout, WriteTimeout: cmp.Or(o.writeTimeout, 5*time.Second),
-		Store: cmp.Or[server.Store](o.store, st), Coordinator: cmp.Or[server.Coordinator](o.coordinator, coord), Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Store: cmp.Or(o.store, server.StoreActor(st)), Coordinator: cmp.Or[server.Coordinator](o.coordinator, coord), Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	coordCtx, stopCoord := context.WithCancel(context.Background())

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tp0/loteria/actors"
 	"github.com/tp0/loteria/domain"
+	"github.com/tp0/loteria/net/server"
 	"github.com/tp0/loteria/net/wire"
 )
 
@@ -58,13 +59,18 @@ func describe(m wire.Message) string {
 }
 
 // heldStore stores nothing; it settles each batch when the test says so,
-// and gives up on every batch once gone is closed.
+// and gives up on every batch once gone is closed. It is its own session.
 type heldStore struct {
 	settle chan uint64 // the first position of the batch to settle
 	gone   chan struct{}
 }
 
-func (s heldStore) Enqueue(_ context.Context, _ int, first uint64, bets []domain.Bet) (func(context.Context) (actors.Appended, error), error) {
+func (s heldStore) Open(context.Context, int) (server.Session, error) { return s, nil }
+func (heldStore) Lottery() actors.Lottery                             { return actors.Lottery{} }
+func (heldStore) Held() actors.Held                                   { return actors.Held{} }
+func (heldStore) Fenced() <-chan struct{}                             { return nil }
+
+func (s heldStore) Enqueue(_ context.Context, first uint64, bets []domain.Bet) (func(context.Context) (actors.Appended, error), error) {
 	var settled bool
 	return func(ctx context.Context) (actors.Appended, error) {
 		for !settled {
@@ -84,8 +90,7 @@ func (s heldStore) Enqueue(_ context.Context, _ int, first uint64, bets []domain
 	}, nil
 }
 
-func (heldStore) Stored(context.Context, int) (uint64, bool, error) { return 0, false, nil }
-func (heldStore) Finish(context.Context, int, uint64) error         { return nil }
+func (heldStore) Finish(context.Context, uint64, domain.Digest) error { return nil }
 
 // TestAckIsNotHeldBehindLaterBatches: the ack of a batch on disk goes out
 // at once, even while the batch after it still waits for the store.

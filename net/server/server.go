@@ -16,11 +16,34 @@ import (
 	"github.com/tp0/loteria/net/wire"
 )
 
-// Store is what a connection needs of the store actor.
+// Store is what a connection needs of the store actor: a session per
+// agency connection (a newer one fences the older), and the lottery.
+// StoreActor makes one of the actor.
 type Store interface {
-	Enqueue(ctx context.Context, agency int, first uint64, bets []domain.Bet) (wait func(context.Context) (actors.Appended, error), err error)
-	Stored(ctx context.Context, agency int) (stored uint64, finished bool, err error)
-	Finish(ctx context.Context, agency int, total uint64) error
+	Open(ctx context.Context, agency int) (Session, error)
+	Lottery() actors.Lottery
+}
+
+// Session is what a connection needs of its agency's session (see
+// actors.Session).
+type Session interface {
+	Held() actors.Held
+	Fenced() <-chan struct{}
+	Enqueue(ctx context.Context, first uint64, bets []domain.Bet) (wait func(context.Context) (actors.Appended, error), err error)
+	Finish(ctx context.Context, total uint64, digest domain.Digest) error
+}
+
+// StoreActor returns the store actor as a Store.
+func StoreActor(st *actors.Store) Store { return storeActor{st} }
+
+type storeActor struct{ *actors.Store }
+
+func (s storeActor) Open(ctx context.Context, agency int) (Session, error) {
+	ss, err := s.Store.Open(ctx, agency)
+	if err != nil {
+		return nil, err
+	}
+	return ss, nil
 }
 
 // Coordinator is what a connection needs of the draw coordinator. Done
@@ -52,11 +75,12 @@ const busyTimeout = 500 * time.Millisecond
 
 // Server serves agency connections.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	keys  map[int][sha256.Size]byte // digests of the secrets; nil when open
-	slots chan struct{}             // a token per connection being served
-	busy  []byte                    // the frame that refuses a connection over the limit
+	cfg     Config
+	lottery actors.Lottery // the store's; bets are validated on its date
+	log     *slog.Logger
+	keys    map[int][sha256.Size]byte // digests of the secrets; nil when open
+	slots   chan struct{}             // a token per connection being served
+	busy    []byte                    // the frame that refuses a connection over the limit
 }
 
 // New returns a server.
@@ -66,6 +90,9 @@ func New(cfg Config) *Server {
 		n = DefaultMaxConnections
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, slots: make(chan struct{}, n)}
+	if cfg.Store != nil {
+		s.lottery = cfg.Store.Lottery()
+	}
 	if cfg.Secrets != nil {
 		s.keys = make(map[int][sha256.Size]byte, len(cfg.Secrets))
 		for agency, secret := range cfg.Secrets {
