@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -217,6 +218,9 @@ func playLottery(t *testing.T, addr string, sent map[uint32][]domain.Bet) map[ui
 }
 
 // mustRecoverLine checks the one recover line among lines.
+// recoverHead is how the recover line starts: the store's lottery.
+var recoverHead = regexp.MustCompile(`^lottery: [0-9a-f]{16} \| date: \d{4}-\d{2}-\d{2} \| `)
+
 func mustRecoverLine(t *testing.T, lines []string, want string) {
 	t.Helper()
 	const prefix = "action: recover | result: success | "
@@ -226,8 +230,8 @@ func mustRecoverLine(t *testing.T, lines []string, want string) {
 			got = append(got, rest)
 		}
 	}
-	if len(got) != 1 || got[0] != want {
-		t.Fatalf("recover lines %q, want one ending %q", got, want)
+	if len(got) != 1 || !strings.HasSuffix(got[0], want) || !recoverHead.MatchString(got[0]) {
+		t.Fatalf("recover lines %q, want one naming the lottery and its date and ending %q", got, want)
 	}
 }
 

@@ -89,10 +89,27 @@ func TestRunHints(t *testing.T) {
 	defer busy.Close()
 	_, port, _ := net.SplitHostPort(busy.Addr().String())
 	dir := t.TempDir()
-	other := filepath.Join(dir, "other.csv")
-	if err := os.WriteFile(other, []byte("4,Ana,Lorca,30904465,1999-03-17,7574\n"), 0o644); err != nil {
+	other := filepath.Join(dir, "other.csv") // a store of a lottery of 5 agencies
+	if err := os.WriteFile(other, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(actors.LotteryPath(other), []byte("0123456789abcdef,2026-12-01,5\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	damaged := filepath.Join(dir, "damaged.csv") // a valid row, but not with this digest
+	if err := os.WriteFile(damaged, []byte("1,Ana,Lorca,30904465,1999-03-17,7574,00000000\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(actors.LotteryPath(damaged), []byte("0123456789abcdef,2026-12-01,3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inUse := filepath.Join(dir, "in-use.csv")
+	held, err := actors.OpenStore(actors.StoreConfig{Path: inUse, Agencies: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopHeld := runStoreUntilCleanup(t, held)
+	defer stopHeld()
 	base := []string{"SERVER_IP=127.0.0.1", "SERVER_PORT=0", "SERVER_AGENCIES=3", "SERVER_STORE_PATH=" + filepath.Join(dir, "bets.csv")}
 	tests := []struct {
 		name string
@@ -102,8 +119,14 @@ func TestRunHints(t *testing.T) {
 	}{
 		{"PortInUse", []string{"SERVER_PORT=" + port}, "action: shutdown | result: fail | error: listen on 127.0.0.1:" + port + ": address already in use",
 			"another process listens on port " + port + " already; stop it, or set server.port (SERVER_PORT) to a free port"},
-		{"AnotherLottery", []string{"SERVER_STORE_PATH=" + other}, "action: shutdown | result: fail | error: open store: recover bets file: unknown agency: 4 in the bets file",
-			"the store at " + other + " belongs to another lottery, of more agencies than 3; start a fresh one with docker compose down then up (outside Docker, move " + other + " and " + other + ".done away)"},
+		{"AnotherLottery", []string{"SERVER_STORE_PATH=" + other}, "action: shutdown | result: fail | error: open store: store belongs to another lottery: the store at " + other + " is lottery 0123456789abcdef of 2026-12-01 for 5 agencies, not 3",
+			"the store at " + other + " belongs to another lottery; to resume it start the server as it was (server.agencies (SERVER_AGENCIES) and lottery.date (SERVER_LOTTERY_DATE)), or start a fresh one with docker compose down then up (outside Docker, move " + other + ", " + other + ".done and " + other + ".lottery away)"},
+		{"AnotherDate", []string{"SERVER_STORE_PATH=" + other, "SERVER_AGENCIES=5", "SERVER_LOTTERY_DATE=2026-12-02"}, "action: shutdown | result: fail | error: open store: store belongs to another lottery: the store at " + other + " is lottery 0123456789abcdef of 2026-12-01, not of 2026-12-02",
+			"the store at " + other + " belongs to another lottery; to resume it start the server as it was"},
+		{"Damaged", []string{"SERVER_STORE_PATH=" + damaged}, "action: shutdown | result: fail | error: open store: recover bets file: store files corrupt: line 1: agency 1's bet 0 has digest 00000000, its stream makes ",
+			"the store at " + damaged + " is damaged (the error names the line); start a fresh one with docker compose down then up (outside Docker, move " + damaged + ", " + damaged + ".done and " + damaged + ".lottery away)"},
+		{"InUse", []string{"SERVER_STORE_PATH=" + inUse}, "action: shutdown | result: fail | error: open store: store in use: " + inUse + " is locked by another process (another server on the same store.path?)",
+			"another server runs on the store at " + inUse + "; stop it, or set store.path (SERVER_STORE_PATH) to another path"},
 		{"NoDirectory", []string{"SERVER_STORE_PATH=" + filepath.Join(dir, "none", "bets.csv")}, "action: shutdown | result: fail | error: open store: ",
 			"the directory of " + filepath.Join(dir, "none", "bets.csv") + " does not exist; create it, or set store.path (SERVER_STORE_PATH)"},
 		{"Config", []string{"SERVER_AGENCIES=1001"}, "action: config | result: fail | error: server.agencies (SERVER_AGENCIES): must be 0..1000, got 1001",
@@ -118,8 +141,9 @@ func TestRunHints(t *testing.T) {
 			ls := strings.Split(strings.TrimSpace(out.String()), "\n")
 			_, last, _ := strings.Cut(ls[len(ls)-1], "action: ")
 			last = "action: " + last
-			if !strings.HasPrefix(last, tt.want) || !strings.HasSuffix(last, " | hint: "+tt.hint) {
-				t.Errorf("last line\n%s\nwant it to start %q and end with the hint %q", last, tt.want, tt.hint)
+			_, hint, _ := strings.Cut(last, " | hint: ")
+			if !strings.HasPrefix(last, tt.want) || !strings.HasPrefix(hint, tt.hint) || strings.Contains(hint, ":") {
+				t.Errorf("last line\n%s\nwant it to start %q and end with a hint (no colon) starting %q", last, tt.want, tt.hint)
 			}
 			if strings.Count(strings.TrimPrefix(last, tt.want), " | hint: ") != 1 {
 				t.Errorf("last line %q, want one hint", last)
@@ -166,6 +190,21 @@ func TestRunHelp(t *testing.T) {
 			if !strings.Contains(got, "  "+name+" ") || !strings.Contains(got, " "+key+" ") {
 				t.Errorf("usage does not list %s (%s)", name, key)
 			}
+		}
+	}
+}
+
+// runStoreUntilCleanup runs st until the returned stop is called.
+func runStoreUntilCleanup(t *testing.T, st *actors.Store) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- st.Run(ctx) }()
+	return func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Error("the store did not stop")
 		}
 	}
 }
