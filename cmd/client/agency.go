@@ -32,15 +32,32 @@ type agency struct {
 	drawBy time.Time     // when to stop waiting for the draw; zero until the first winners query
 	waited time.Duration // parked for the draw so far, in steps of waitingEvery
 
-	today  time.Time // the date rows are validated against, the same in every session
-	file   *dataFile // the session's data file, if any
-	sent   int       // bets sent and acked in this run
-	start  time.Time
-	logged time.Time // when the last progress line was logged
+	lottery *lottery  // the lottery of the run's first welcome; nil before it
+	file    *dataFile // the session's data file, if any
+	sent    int       // bets sent and acked in this run
+	start   time.Time
+	logged  time.Time // when the last progress line was logged
+
+	// The session's stream (see stream.go).
+	welcome wire.Welcome    // what the server held at hello
+	pos     uint64          // the position of the next valid bet
+	digest  domain.Digest   // the digest of the bets skipped or posted so far
+	checked bool            // the bets before welcome.Stored match the server's
+	dg      domain.Digester // reused
+	expect  []expected      // what the acks of the batches in flight must say, oldest first
+}
+
+// lottery is the lottery the agency's bets belong to: the one of the run's
+// first welcome. Its date decides which rows are valid (and so how they
+// are numbered) in every session, whatever the clock says.
+type lottery struct {
+	id   uint64
+	date string    // YYYY-MM-DD, as the server sent it
+	day  time.Time // date, parsed
 }
 
 func newAgency(cfg Config, log *slog.Logger) *agency {
-	return &agency{cfg: cfg, log: log, today: time.Now()}
+	return &agency{cfg: cfg, log: log}
 }
 
 // run runs the echo phase (see echoLoop), then sessions until the agency
@@ -103,11 +120,11 @@ func (a *agency) echoLoop(ctx context.Context) error {
 func (a *agency) echo(ctx context.Context, text string) error {
 	conn, err := client.Dial(ctx, a.cfg.ServerAddress, a.cfg.Timeout)
 	if err != nil {
-		return failReply("connect", err)
+		return a.failReply("connect", err)
 	}
 	defer conn.Close()
 	if err := conn.Echo(ctx, text); err != nil {
-		return failReply("receive_message", err)
+		return a.failReply("receive_message", err)
 	}
 	return nil
 }
@@ -124,10 +141,11 @@ func (a *agency) backoff(ctx context.Context, err error) error {
 	return sleep(ctx, wait)
 }
 
-// session is one connection: hello, then whatever the server still lacks
-// (the bets from Welcome.Stored on and the done, unless Welcome.Finished),
-// then the winners query. The file and the connection are closed when it
-// returns, on a signal too.
+// session is one connection: hello, then the check that the bets the
+// server holds are the agency's first ones, then whatever the server still
+// lacks (the bets from Welcome.Stored on and the done, unless
+// Welcome.Finished), then the winners query. The file and the connection
+// are closed when it returns, on a signal too.
 func (a *agency) session(ctx context.Context) error {
 	f, err := a.open()
 	if err != nil {
@@ -141,9 +159,7 @@ func (a *agency) session(ctx context.Context) error {
 		return err
 	}
 	defer a.conn.Close()
-	if w.Finished {
-		a.finished(w.Stored)
-	} else if err := a.finish(ctx, f, w.Stored); err != nil {
+	if err := a.finish(ctx, f, w); err != nil {
 		return err
 	}
 	docs, err := a.winners(ctx)
@@ -201,33 +217,63 @@ func (f *dataFile) percent() int {
 	return int(100 * f.read / f.size)
 }
 
-// connect dials and says hello: one attempt.
+// connect dials and says hello: one attempt. The welcome must name the
+// run's lottery (see sameLottery).
 func (a *agency) connect(ctx context.Context) (wire.Welcome, error) {
 	conn, err := client.Dial(ctx, a.cfg.ServerAddress, a.cfg.Timeout)
 	if err != nil {
-		return wire.Welcome{}, failReply("connect", err)
+		return wire.Welcome{}, a.failReply("connect", err)
 	}
 	w, err := conn.Hello(ctx, uint32(a.cfg.ID), a.cfg.Secret)
 	if err != nil {
 		conn.Close()
-		return wire.Welcome{}, failReply("connect", err)
+		return wire.Welcome{}, a.failReply("connect", err)
+	}
+	if err := a.sameLottery(w); err != nil {
+		conn.Close()
+		return wire.Welcome{}, err
 	}
 	a.conn = conn
-	a.retry.alive()
-	logline.Success(a.log, "connect", "stored", w.Stored, "finished", w.Finished)
+	logline.Success(a.log, "connect", "lottery", fmt.Sprintf("%016x", w.Lottery), "date", w.Date,
+		"stored", w.Stored, "finished", w.Finished)
 	return w, nil
 }
 
-// finish streams the bets of f from position stored on and reports done.
-func (a *agency) finish(ctx context.Context, f io.Reader, stored uint64) error {
-	total, err := a.stream(ctx, a.singleBet(), f, stored)
+// sameLottery notes the lottery of the run's first welcome and checks that
+// w, a later one, names the same: a server restarted on a fresh store (or
+// another server) mid-run would otherwise get the agency's bets as a
+// second lottery, numbered against another date. A failed hello or a
+// malformed date ends the run too.
+func (a *agency) sameLottery(w wire.Welcome) error {
+	day, err := domain.ParseDate(w.Date)
+	if err != nil {
+		return fail("connect", fmt.Errorf("the server sent no valid lottery date: %w", err))
+	}
+	if a.lottery == nil {
+		a.lottery = &lottery{id: w.Lottery, date: w.Date, day: day}
+		return nil
+	}
+	if l := a.lottery; w.Lottery != l.id || w.Date != l.date {
+		return fail("connect", fmt.Errorf("the server's lottery changed: lottery %016x of %s at the run's first connection, now %016x of %s (a server started on another store?); stopping rather than sending agency %d's bets to another lottery",
+			l.id, l.date, w.Lottery, w.Date, a.cfg.ID))
+	}
+	return nil
+}
+
+// finish checks the bets the server holds against the agency's, streams
+// those it lacks and reports done, unless the welcome says the agency is
+// done already.
+func (a *agency) finish(ctx context.Context, f io.Reader, w wire.Welcome) error {
+	total, digest, err := a.stream(ctx, a.singleBet(), f, w)
 	if err != nil {
 		return err
 	}
-	if err := a.conn.Done(ctx, total); err != nil {
-		return failReply("done", err)
+	if !w.Finished {
+		if err := a.conn.Done(ctx, total, digest); err != nil {
+			return a.failReply("done", err)
+		}
+		a.retry.progress()
 	}
-	a.retry.progress()
 	a.finished(total)
 	return nil
 }
@@ -265,7 +311,7 @@ func (a *agency) winners(ctx context.Context) ([]string, error) {
 		return nil, noDraw(err)
 	}
 	a.retry.alive() // the query was parked until now: waiting is no failure
-	return nil, failReply("consulta_ganadores", err)
+	return nil, a.failReply("consulta_ganadores", err)
 }
 
 // waitingEvery is how often an agency parked for the draw logs that it

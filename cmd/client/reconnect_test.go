@@ -333,3 +333,71 @@ func TestRetryable(t *testing.T) {
 		}
 	}
 }
+
+// TestRunFenced: a server that closes the agency's connection because
+// another process took the agency over (Error fenced), at any stage, stops
+// it with one clear connect fail line: it does not connect again, which
+// would take the agency back.
+func TestRunFenced(t *testing.T) {
+	fenced := wire.Error{Code: wire.CodeFenced, Reason: "a newer connection of agency 1 took over"}
+	for name, stage := range map[string]at{"Hello": helloAt(1), "Batch": batchAt(3), "Done": doneAt(1), "Parked": queryAt(1)} {
+		t.Run(name, func(t *testing.T) {
+			s := &fakeServer{faults: map[at]fault{stage: {send: fenced}}}
+			out, err := runAgency(t, nil, testEnv(s.start(t), writeBets(t, makeBets(60, "Ana")), "CLI_BATCH_MAXAMOUNT=7"))
+			if err == nil {
+				t.Fatalf("run: no error\noutput:\n%s", out)
+			}
+			var fails []string
+			for l := range strings.Lines(out) {
+				if strings.Contains(l, " | result: fail") {
+					fails = append(fails, l[strings.Index(l, "action: "):])
+				}
+			}
+			want := "action: connect | result: fail | code: fenced | error: another process took over agency 1, so this one stops without retrying: "
+			if len(fails) != 2 || !strings.HasPrefix(fails[0], want) || !strings.Contains(fails[0], fenced.Reason) ||
+				!strings.HasPrefix(fails[1], "action: shutdown | result: fail | error: ") {
+				t.Errorf("fail lines %q, want one starting %q with the server's reason, then the shutdown line\noutput:\n%s", fails, want, out)
+			}
+			if n := s.connections(); n != 1 {
+				t.Errorf("%d connections, want 1: a fenced agency does not connect again", n)
+			}
+			if n := retryLines(t, out); n != 0 {
+				t.Errorf("%d retry lines, want none", n)
+			}
+		})
+	}
+}
+
+// TestRunWelcomedThenFailing: a server that welcomes the agency and then
+// fails every batch (closing the connection, or with an Error the agency
+// may retry) is no progress: the agency gives up once retry.deadline has
+// passed, as with a server that is down. (Before, each welcome reset the
+// deadline, and the agency retried forever.)
+func TestRunWelcomedThenFailing(t *testing.T) {
+	for name, f := range map[string]fault{"Dropped": {}, "Internal": {send: errFrame(wire.CodeInternal)}} {
+		t.Run(name, func(t *testing.T) {
+			s := &fakeServer{always: &f}
+			start := time.Now()
+			out, err := runAgency(t, nil, testEnv(s.start(t), writeBets(t, makeBets(20, "Ana")), "CLI_RETRY_DEADLINE=500ms"))
+			elapsed := time.Since(start)
+			if err == nil {
+				t.Fatalf("run: no error\noutput:\n%s", out)
+			}
+			var fails []string
+			for _, l := range lines(out, "connect") {
+				if strings.HasPrefix(l, "action: connect | result: fail") {
+					fails = append(fails, l)
+				}
+			}
+			if len(fails) != 1 || !strings.HasPrefix(fails[0], "action: connect | result: fail | error: no progress within 500ms: ") {
+				t.Errorf("connect fail lines %q, want one, giving up after 500ms\noutput:\n%s", fails, out)
+			}
+			if n := s.count(wire.TypeHello); n < 2 {
+				t.Errorf("%d hellos, want several (each welcomed)", n)
+			}
+			if elapsed < 500*time.Millisecond || elapsed > 3*time.Second {
+				t.Errorf("gave up after %v, want just after 500ms", elapsed)
+			}
+		})
+	}
+}

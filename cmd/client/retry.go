@@ -27,7 +27,9 @@ var retryCodes = []wire.Code{wire.CodeBusy, wire.CodeShuttingDown, wire.CodeTime
 // retryable reports whether err, from a call to the server, may be cured by
 // connecting again: the connection could not be made, broke, was closed or
 // timed out, or the server sent an Error with one of retryCodes. A reply
-// that makes no sense, a Reject and any other Error are final.
+// that makes no sense, a Reject (a conflict among them) and any other
+// Error are final: fenced above all, since connecting again would take the
+// agency back from the process that took it over.
 func retryable(err error) bool {
 	var e wire.Error
 	if errors.As(err, &e) {
@@ -52,13 +54,16 @@ func newRetry(deadline time.Duration) *retry {
 	return &retry{deadline: deadline, last: time.Now(), delay: backoffMin}
 }
 
-// alive records a sign of progress that moves no bets: a welcome, or a
-// winners query that stayed parked until the connection was lost.
+// alive records a sign of progress that moves no bets: a winners query
+// that stayed parked until the connection was lost (waiting for the draw
+// is no failure; winners.timeout bounds it). A welcome is not one: a
+// server that welcomes the agency and then fails each batch must not keep
+// it trying forever.
 func (r *retry) alive() { r.last = time.Now() }
 
-// progress records that the run moved forward (an ack, a done_ack, an
-// echo message answered): the deadline counts from now and the backoff
-// starts over.
+// progress records that the run moved forward (an ack, a done_ack, the
+// winners, an echo message answered): the deadline counts from now and
+// the backoff starts over.
 func (r *retry) progress() {
 	r.alive()
 	r.attempt, r.delay = 0, backoffMin

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os/signal"
@@ -37,9 +38,11 @@ func fail(action string, err error, attrs ...any) error {
 
 // failReply is fail for the error of a request to the server, which
 // retryable classifies. A wire.Reject or wire.Error is logged as its code
-// and reason, and for an invalid bet its place (the batch's first position
-// and the bet's index in the batch).
-func failReply(action string, err error) error {
+// and reason, and for an invalid bet or a conflict its place (the batch's
+// first position and, for an invalid bet, the bet's index in the batch).
+// An Error fenced, at any stage, is a connect failure that says another
+// process took over the agency.
+func (a *agency) failReply(action string, err error) error {
 	f := &failure{action: action, err: err, lost: retryable(err)}
 	var (
 		rej wire.Reject
@@ -48,10 +51,17 @@ func failReply(action string, err error) error {
 	switch {
 	case errors.As(err, &rej):
 		f.attrs = []any{"code", rej.Code.String()}
-		if rej.Code == wire.CodeInvalidBet {
+		switch rej.Code {
+		case wire.CodeInvalidBet:
 			f.attrs = append(f.attrs, "first", rej.First, "index", rej.Index)
+		case wire.CodeConflict:
+			f.attrs = append(f.attrs, "first", rej.First)
 		}
 		f.attrs = append(f.attrs, "error", rej.Reason)
+	case errors.As(err, &e) && e.Code == wire.CodeFenced:
+		f.action = "connect"
+		f.err = fmt.Errorf("another process took over agency %d, so this one stops without retrying: %w", a.cfg.ID, err)
+		f.attrs = []any{"code", e.Code.String(), "error", f.err}
 	case errors.As(err, &e):
 		f.attrs = []any{"code", e.Code.String(), "error", e.Reason}
 	default:

@@ -250,7 +250,7 @@ func TestRunInvalidRows(t *testing.T) {
 
 func TestRunResume(t *testing.T) {
 	bets := makeBets(50, "Ana")
-	s := &fakeServer{welcome: wire.Welcome{Stored: 20}}
+	s := &fakeServer{welcome: wire.Welcome{Stored: 20, Digest: digestOf(bets[:20]...)}}
 	out, err := runAgency(t, nil, testEnv(s.start(t), writeBets(t, bets), "CLI_BATCH_MAXAMOUNT=8"))
 	if err != nil {
 		t.Fatalf("run: %v\noutput:\n%s", err, out)
@@ -264,8 +264,9 @@ func TestRunResume(t *testing.T) {
 }
 
 func TestRunFinished(t *testing.T) {
-	s := &fakeServer{welcome: wire.Welcome{Stored: 50, Finished: true}, winners: []string{"1"}}
-	out, err := runAgency(t, nil, testEnv(s.start(t), writeBets(t, makeBets(50, "Ana"))))
+	bets := makeBets(50, "Ana")
+	s := &fakeServer{welcome: wire.Welcome{Stored: 50, Finished: true, Digest: digestOf(bets...)}, winners: []string{"1"}}
+	out, err := runAgency(t, nil, testEnv(s.start(t), writeBets(t, bets)))
 	if err != nil {
 		t.Fatalf("run: %v\noutput:\n%s", err, out)
 	}
@@ -338,7 +339,7 @@ func TestRunSingleBet(t *testing.T) {
 	})
 	t.Run("Resumed", func(t *testing.T) {
 		bets := makeBets(5, "Ana")
-		s := &fakeServer{welcome: wire.Welcome{Stored: 3}}
+		s := &fakeServer{welcome: wire.Welcome{Stored: 3, Digest: digestOf(append([]domain.Bet{want}, bets[:2]...)...)}}
 		out, err := runAgency(t, nil, testEnv(s.start(t), writeBets(t, bets), env...))
 		if err != nil {
 			t.Fatalf("run: %v\noutput:\n%s", err, out)

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"io"
 	"net"
 	"slices"
@@ -33,17 +34,23 @@ type at struct {
 // fault is what the fake server does with a message instead of answering
 // it. It then closes the connection, unless hang.
 type fault struct {
-	keep  bool         // first apply the message: store the batch, record the done
-	stale bool         // and answer the next hello as if the batch were not stored yet
-	send  wire.Message // write this (an Error frame, say) before closing
-	hang  bool         // say nothing, and wait for the agency to hang up
-	kill  bool         // close the listener and every connection: the server is gone
+	keep  bool          // first apply the message: store the batch, record the done
+	stale bool          // and answer the next hello as if the batch were not stored yet
+	send  wire.Message  // write this (an Error frame, say) before closing
+	hang  bool          // say nothing, and wait for the agency to hang up
+	kill  bool          // close the listener and every connection: the server is gone
+	fresh *wire.Welcome // then forget every bet: a new lottery, this welcome's Lottery and Date
 }
 
 // fakeServer speaks the protocol on 127.0.0.1:0 for one agency and records
 // what it sends. Like the real server it stores each position once, keeps
-// its state across connections and tells each hello where to resume. Set
-// the fields above mu before start.
+// its state across connections, tells each hello where to resume and the
+// digest of what it holds, acks each batch with its count and digest,
+// refuses a resend whose bets differ from those held (conflict) and a done
+// that does not match what it holds. Set the fields above mu before start;
+// welcome.Digest must be the digest of the agency's first welcome.Stored
+// bets (digestOf), and a welcome without a Lottery or Date gets testLottery
+// and testDate.
 //
 // With hold set, it reads batches without answering them until hold of
 // them wait, or the last one reaches end (the agency's last bet), and
@@ -54,6 +61,7 @@ type fault struct {
 type fakeServer struct {
 	welcome wire.Welcome // the state at start, as an earlier run left it
 	winners []string
+	always  *fault       // the fault for every batch, if set
 	reject  *wire.Reject // answer to every batch, if set
 	undone  *wire.Reject // answer to every done, if set
 	park    bool         // never answer winners queries
@@ -66,15 +74,21 @@ type fakeServer struct {
 	mu       sync.Mutex
 	seen     map[wire.Type]int // messages received, by type
 	batches  []batch           // every batch received, resends too
-	rows     []domain.Bet      // bets stored, from position welcome.Stored on
-	stored   uint64            // positions held
-	finished bool              // done recorded
-	lag      uint64            // bets the next welcome must not count (fault.stale)
-	dups     int               // bets received at positions already held
-	totals   []uint64          // the total of every done received
-	secrets  []string          // the secret of every hello
-	echoes   []string          // the text of every echo
-	accepted int               // connections accepted
+	rows     []domain.Bet      // bets stored, from position base on
+	base     uint64            // the first position in rows: welcome.Stored, 0 once fresh
+	sums     []domain.Digest   // the digest of the first base+i bets, for i up to len(rows)
+	dg       domain.Digester
+	lottery  uint64 // the lottery and its date, sent in every welcome
+	date     string
+	renewed  int      // batches received when the server last started a fresh lottery
+	stored   uint64   // positions held
+	finished bool     // done recorded
+	lag      uint64   // bets the next welcome must not count (fault.stale)
+	dups     int      // bets received at positions already held
+	totals   []uint64 // the total of every done received
+	secrets  []string // the secret of every hello
+	echoes   []string // the text of every echo
+	accepted int      // connections accepted
 	pings    int
 	maxHeld  int // the most batches waiting unanswered at once (hold)
 	ln       net.Listener
@@ -89,6 +103,8 @@ func (s *fakeServer) start(t *testing.T) string {
 	s.echoed = make(chan struct{})
 	s.seen = make(map[wire.Type]int)
 	s.stored, s.finished = s.welcome.Stored, s.welcome.Finished
+	s.base, s.sums = s.welcome.Stored, []domain.Digest{s.welcome.Digest}
+	s.lottery, s.date = cmp.Or(s.welcome.Lottery, testLottery), cmp.Or(s.welcome.Date, testDate)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("listen: %v", err)
@@ -220,8 +236,30 @@ func (s *fakeServer) note(m wire.Message, frame int, ahead bool) (fault, bool) {
 			close(s.echoed)
 		}
 	}
+	if _, ok := m.(wire.Batch); ok && s.always != nil {
+		return *s.always, true
+	}
 	f, ok := s.faults[at{m.Type(), s.seen[m.Type()]}]
 	return f, ok
+}
+
+// renew forgets every bet and done: the server now runs a fresh lottery,
+// w's.
+func (s *fakeServer) renew(w wire.Welcome) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rows, s.base, s.sums, s.stored, s.finished, s.lag = nil, 0, []domain.Digest{0}, 0, false, 0
+	s.lottery, s.date = w.Lottery, w.Date
+	s.renewed = len(s.batches)
+}
+
+// sumAt returns the digest of the first n bets held. The caller holds mu.
+func (s *fakeServer) sumAt(t *testing.T, n uint64) domain.Digest {
+	if n < s.base || n-s.base >= uint64(len(s.sums)) {
+		t.Errorf("fake server: no digest of the first %d bets (it holds %d from %d on)", n, len(s.rows), s.base)
+		return 0
+	}
+	return s.sums[n-s.base]
 }
 
 // answer applies m and returns the replies to it. stale: the next welcome
@@ -231,11 +269,12 @@ func (s *fakeServer) answer(t *testing.T, m wire.Message, stale bool) []wire.Mes
 	defer s.mu.Unlock()
 	switch m := m.(type) {
 	case wire.Hello:
-		w := wire.Welcome{Stored: s.stored - s.lag, Finished: s.finished}
+		stored := s.stored - s.lag
+		w := wire.Welcome{Stored: stored, Finished: s.finished, Digest: s.sumAt(t, stored), Lottery: s.lottery, Date: s.date}
 		s.lag = 0
 		return []wire.Message{w}
 	case wire.Batch:
-		reply := s.store(m)
+		reply := s.store(t, m)
 		if _, ok := reply.(wire.Ack); ok && stale {
 			s.lag = uint64(len(m.Bets))
 		}
@@ -243,6 +282,12 @@ func (s *fakeServer) answer(t *testing.T, m wire.Message, stale bool) []wire.Mes
 	case wire.Done:
 		if s.undone != nil {
 			return []wire.Message{*s.undone}
+		}
+		if m.Total != s.stored {
+			return []wire.Message{wire.Reject{First: m.Total, Code: wire.CodeIncomplete, Reason: "another total"}}
+		}
+		if m.Digest != s.sumAt(t, s.stored) {
+			return []wire.Message{wire.Reject{First: m.Total, Code: wire.CodeConflict, Reason: "another digest"}}
 		}
 		s.finished = true
 		return []wire.Message{wire.DoneAck{}}
@@ -265,9 +310,9 @@ func (s *fakeServer) answer(t *testing.T, m wire.Message, stale bool) []wire.Mes
 }
 
 // store stores the positions of b not held yet and returns the answer to
-// it, like the real server: a resend is acked again, a gap is refused.
-// The caller holds mu.
-func (s *fakeServer) store(b wire.Batch) wire.Message {
+// it, like the real server: a resend is acked again unless its bets differ
+// from those held (conflict), a gap is refused. The caller holds mu.
+func (s *fakeServer) store(t *testing.T, b wire.Batch) wire.Message {
 	if s.reject != nil {
 		r := *s.reject
 		r.First = b.First
@@ -281,10 +326,38 @@ func (s *fakeServer) store(b wire.Batch) wire.Message {
 	}
 	end := b.First + uint64(len(b.Bets))
 	held := min(s.stored, end) - b.First
+	for i := range held {
+		if pos := b.First + i; pos >= s.base && s.rows[pos-s.base] != b.Bets[i] {
+			return wire.Reject{First: b.First, Index: uint16(i), Code: wire.CodeConflict, Reason: "other bets held there"}
+		}
+	}
 	s.dups += int(held)
-	s.rows = append(s.rows, b.Bets[held:]...)
+	for _, bet := range b.Bets[held:] {
+		s.rows = append(s.rows, bet)
+		s.sums = append(s.sums, s.dg.Add(s.sums[len(s.sums)-1], bet))
+	}
 	s.stored = max(s.stored, end)
-	return wire.Ack{First: b.First, Count: uint16(len(b.Bets)), Stored: s.stored}
+	return wire.Ack{First: b.First, Count: uint16(len(b.Bets)), Stored: s.stored, Digest: s.sumAt(t, s.stored)}
+}
+
+// The lottery of a fake server whose welcome names none.
+const (
+	testLottery uint64 = 0x0123456789abcdef
+	testDate           = "2026-12-01"
+)
+
+// digestOf returns the digest of bets, in order.
+func digestOf(bets ...domain.Bet) domain.Digest {
+	var dg domain.Digester
+	return dg.Add(0, bets...)
+}
+
+// sinceRenewed returns the batches received since the server last started
+// a fresh lottery (fault.fresh).
+func (s *fakeServer) sinceRenewed() []batch {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.batches[s.renewed:])
 }
 
 // inject carries out f on nc, after the message was applied if f.keep.
@@ -294,6 +367,9 @@ func (s *fakeServer) inject(nc net.Conn, f fault) {
 	}
 	if f.kill {
 		s.kill()
+	}
+	if f.fresh != nil {
+		s.renew(*f.fresh)
 	}
 	if f.hang {
 		io.Copy(io.Discard, nc)
@@ -418,6 +494,13 @@ func (s *fakeServer) echoTexts() ([]string, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.echoes), s.accepted
+}
+
+// connections returns how many connections were accepted.
+func (s *fakeServer) connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accepted
 }
 
 // hellos returns the secret of every hello received.

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/tp0/loteria/cmd/internal/logline"
@@ -11,56 +13,123 @@ import (
 	"github.com/tp0/loteria/net/wire"
 )
 
-// stream sends the single bet, if any, then the valid bets of f, if any,
-// numbered from 0 in that order, skipping the positions below stored that
-// the server already holds. f is read from its start, a row at a time.
-// Batches are pipelined, at most cfg.BatchWindow in flight; stream returns,
-// with how many valid bets there are, once the server has acked them all.
-func (a *agency) stream(ctx context.Context, single *domain.Bet, f io.Reader, stored uint64) (uint64, error) {
+// expected is what the ack of a batch in flight must say: the server then
+// holds end bets of the agency, whose digest is digest.
+type expected struct {
+	end    uint64
+	digest domain.Digest
+}
+
+// stream goes over the agency's valid bets in position order, numbered
+// from 0: the single bet, if any, then the valid rows of f, if any, read
+// from its start a row at a time and judged against the lottery's date.
+// The bets below w.Stored, which the server already holds, are not sent,
+// but their digest must be w.Digest: it is checked at position w.Stored,
+// before anything is sent (see check). The others are sent in batches,
+// pipelined, at most cfg.BatchWindow in flight, and each ack must say the
+// server holds what the agency sent, in count and digest. With w.Finished
+// nothing is sent: every bet must be among those the server holds. stream
+// returns how many valid bets there are and their digest, once the server
+// has acked them all.
+func (a *agency) stream(ctx context.Context, single *domain.Bet, f io.Reader, w wire.Welcome) (uint64, domain.Digest, error) {
 	a.batch.Bets, a.size = a.batch.Bets[:0], 0 // what a lost session left
-	var pos uint64
+	a.expect = a.expect[:0]
+	a.welcome, a.pos, a.digest, a.checked = w, 0, 0, false
 	if single != nil {
-		if stored == 0 {
-			if err := a.sendSingle(ctx, *single); err != nil {
-				return 0, err
+		if err := a.next(ctx, *single, true); err != nil {
+			return 0, 0, err
+		}
+	}
+	if f != nil {
+		r := domain.NewAgencyReaderOn(f, a.cfg.ID, a.lottery.day) // one date for every session
+		for {
+			b, _, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			var rowErr *domain.RowError
+			if errors.As(err, &rowErr) {
+				logline.Fail(a.log, "leer_apuesta", "line", rowErr.Line, "error", rowErr.Err)
+				continue
+			}
+			if err != nil {
+				return 0, 0, fail("leer_apuesta", err)
+			}
+			if err := a.next(ctx, b, false); err != nil {
+				return 0, 0, err
 			}
 		}
-		pos++
 	}
-	if f == nil {
-		return pos, nil
-	}
-	r := domain.NewAgencyReaderOn(f, a.cfg.ID, a.today) // one date for every session
-	for {
-		b, _, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		var rowErr *domain.RowError
-		if errors.As(err, &rowErr) {
-			logline.Fail(a.log, "leer_apuesta", "line", rowErr.Line, "error", rowErr.Err)
-			continue
-		}
-		if err != nil {
-			return 0, fail("leer_apuesta", err)
-		}
-		if pos >= stored {
-			if err := a.add(ctx, pos, b); err != nil {
-				return 0, err
-			}
-		}
-		pos++
+	if err := a.atEnd(); err != nil {
+		return 0, 0, err
 	}
 	if err := a.flush(ctx); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return pos, a.drain(ctx)
+	if err := a.drain(ctx); err != nil {
+		return 0, 0, err
+	}
+	return a.pos, a.digest, nil
+}
+
+// next takes b, the valid bet at position a.pos: it adds it to the digest
+// of what the server holds already, or sends it, the single bet alone.
+func (a *agency) next(ctx context.Context, b domain.Bet, single bool) error {
+	if a.pos == a.welcome.Stored {
+		if err := a.check(); err != nil {
+			return err
+		}
+	}
+	if a.pos < a.welcome.Stored || a.welcome.Finished {
+		a.digest = a.dg.Add(a.digest, b)
+		a.pos++
+		return nil
+	}
+	if single {
+		return a.sendSingle(ctx, b)
+	}
+	return a.add(ctx, b)
+}
+
+// check compares the digest of the agency's first welcome.Stored bets with
+// the server's, at position welcome.Stored, before any bet is sent.
+func (a *agency) check() error {
+	a.checked = true
+	if a.digest != a.welcome.Digest {
+		return a.differs(fmt.Sprintf("their first %d bets do not match (digest %s here, %s on the server)",
+			a.welcome.Stored, a.digest, a.welcome.Digest))
+	}
+	return nil
+}
+
+// atEnd checks, once every valid bet has been taken, that the server holds
+// no more of them than the agency has, and no others: at the end of the
+// stream if welcome.Stored is there. With welcome.Finished the server
+// holds them all, and those only.
+func (a *agency) atEnd() error {
+	w := a.welcome
+	switch {
+	case a.pos < w.Stored:
+		return a.differs(fmt.Sprintf("the server holds %d bets, the agency has only %d valid ones", w.Stored, a.pos))
+	case !a.checked:
+		return a.check()
+	case w.Finished && a.pos > w.Stored:
+		return a.differs(fmt.Sprintf("the server holds the agency's first %d bets and its done, and the agency has %d valid ones", w.Stored, a.pos))
+	}
+	return nil
+}
+
+// differs is the failure for an agency whose bets are not those the server
+// holds: nothing more is sent, and connecting again would not cure it.
+func (a *agency) differs(why string) error {
+	return fail("connect", fmt.Errorf("the agency file differs from the bets the server holds for agency %d: %s", a.cfg.ID, why))
 }
 
 // sendSingle sends the single bet as its own batch, at position 0, and
 // waits for its ack.
 func (a *agency) sendSingle(ctx context.Context, b domain.Bet) error {
-	a.batch = wire.Batch{First: 0, Bets: []domain.Bet{b}}
+	a.batch = wire.Batch{First: a.pos, Bets: append(a.batch.Bets[:0], b)}
+	a.pos++
 	if err := a.flush(ctx); err != nil {
 		return err
 	}
@@ -71,9 +140,10 @@ func (a *agency) sendSingle(ctx context.Context, b domain.Bet) error {
 	return nil
 }
 
-// add puts the bet at pos in the batch, first posting the batch if the bet
-// would take it past cfg.BatchMaxAmount bets or wire.MaxBatchBytes bytes.
-func (a *agency) add(ctx context.Context, pos uint64, b domain.Bet) error {
+// add puts the bet at a.pos in the batch, first posting the batch if the
+// bet would take it past cfg.BatchMaxAmount bets or wire.MaxBatchBytes
+// bytes.
+func (a *agency) add(ctx context.Context, b domain.Bet) error {
 	n := wire.BetSize(b)
 	if k := len(a.batch.Bets); k > 0 && (k >= a.cfg.BatchMaxAmount || a.size+n > wire.MaxBatchBytes) {
 		if err := a.flush(ctx); err != nil {
@@ -81,22 +151,26 @@ func (a *agency) add(ctx context.Context, pos uint64, b domain.Bet) error {
 		}
 	}
 	if len(a.batch.Bets) == 0 {
-		a.batch.First = pos
+		a.batch.First = a.pos
 	}
 	a.batch.Bets = append(a.batch.Bets, b)
 	a.size += n
+	a.pos++
 	return nil
 }
 
-// flush posts the batch, if not empty, and empties it for reuse (Post has
-// copied its bytes). A full window then waits for the oldest ack.
+// flush posts the batch, if not empty, notes what its ack must say, and
+// empties it for reuse (Post has copied its bytes). A full window then
+// waits for the oldest ack.
 func (a *agency) flush(ctx context.Context) error {
 	if len(a.batch.Bets) == 0 {
 		return nil
 	}
 	if err := a.conn.Post(ctx, a.batch); err != nil {
-		return failReply("apuesta_enviada", err)
+		return a.failReply("apuesta_enviada", err)
 	}
+	a.digest = a.dg.Add(a.digest, a.batch.Bets...)
+	a.expect = append(a.expect, expected{end: a.batch.First + uint64(len(a.batch.Bets)), digest: a.digest})
 	a.batch.Bets, a.size = a.batch.Bets[:0], 0
 	if a.conn.InFlight() >= a.cfg.BatchWindow {
 		return a.ack(ctx)
@@ -114,12 +188,22 @@ func (a *agency) drain(ctx context.Context) error {
 	return nil
 }
 
-// ack waits for the ack of the oldest batch in flight: progress, which
-// counts the batch's bets as sent. A reject ends the run.
+// ack waits for the ack of the oldest batch in flight, which must say that
+// the server holds exactly the agency's bets up to the batch's end: then
+// it is progress, which counts the batch's bets as sent. A reject, or an
+// ack that says otherwise, ends the run.
 func (a *agency) ack(ctx context.Context) error {
 	ack, err := a.conn.Ack(ctx)
 	if err != nil {
-		return failReply("apuesta_enviada", err)
+		return a.failReply("apuesta_enviada", err)
+	}
+	want := a.expect[0]
+	a.expect = slices.Delete(a.expect, 0, 1)
+	switch {
+	case ack.Stored != want.end:
+		return a.ackDiffers(ack, fmt.Sprintf("the server holds %d bets after the batch, the agency %d", ack.Stored, want.end))
+	case ack.Digest != want.digest:
+		return a.ackDiffers(ack, fmt.Sprintf("digest %s here after the batch, %s on the server", want.digest, ack.Digest))
 	}
 	a.retry.progress()
 	logline.Debug(a.log, "batch_enviado", "first", ack.First, "cantidad", ack.Count)
@@ -130,4 +214,12 @@ func (a *agency) ack(ctx context.Context) error {
 		a.logged = now
 	}
 	return nil
+}
+
+// ackDiffers is the failure for an ack that says the server holds other
+// bets than the agency sent, somewhere in the acked batch (the acks before
+// it, and the welcome, matched).
+func (a *agency) ackDiffers(ack wire.Ack, why string) error {
+	return fail("apuesta_enviada", fmt.Errorf("the server's bets differ from the agency's at position %d (the batch of %d bets there): %s",
+		ack.First, ack.Count, why))
 }

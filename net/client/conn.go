@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/tp0/loteria/domain"
 	"github.com/tp0/loteria/net/wire"
 )
 
@@ -57,7 +58,11 @@ var past = time.Unix(1, 0)
 // server's Welcome says where to resume. A lost connection (refused, reset,
 // timed out, closed by the server) yields an error wrapping a *net.OpError,
 // io.EOF (closed between frames) or io.ErrUnexpectedEOF (within a frame),
-// which callers may retry.
+// which callers may retry. A server that closes the connection on purpose
+// says why first in a wire.Error, returned as the error, even when it is
+// only found behind the replies to batches in flight after a write failed:
+// wire.CodeFenced, for one, means a newer connection of the same agency
+// took over, and the caller must not reconnect to take it back.
 type Conn struct {
 	nc      net.Conn
 	r       *bufio.Reader
@@ -90,8 +95,13 @@ func Dial(ctx context.Context, addr string, timeout time.Duration) (*Conn, error
 // Close closes the connection.
 func (c *Conn) Close() error { return c.nc.Close() }
 
-// Hello opens the session as agency and returns the server's Welcome, whose
-// Stored is the position the agency's next batch should start at.
+// Hello opens the session as agency and returns the server's Welcome:
+// Stored is the position the agency's next batch should start at, Digest
+// the digest of the bets the server holds before it (which the agency
+// checks against its own before it sends more), Lottery and Date the
+// lottery the server's store belongs to and its date, against which
+// birthdates are judged. The Conn checks none of them: it does not know the
+// agency's bets.
 func (c *Conn) Hello(ctx context.Context, agency uint32, secret string) (wire.Welcome, error) {
 	m, err := c.call(ctx, "hello", wire.Hello{Version: wire.Version, Agency: agency, Secret: secret})
 	if err != nil {
@@ -136,10 +146,14 @@ func (c *Conn) Post(ctx context.Context, b wire.Batch) error {
 
 // Ack writes out whatever Post buffered, then reads the reply to the
 // oldest batch in flight and takes that batch off the FIFO. A reply for
-// any other batch breaks the Conn (ErrUnexpected). A refused batch yields
-// an error wrapping the server's wire.Reject, and the Conn stays usable:
-// the batches posted after it are still answered, in order. With no batch
-// in flight it returns ErrNoBatch.
+// any other batch breaks the Conn (ErrUnexpected). The Ack's Stored and
+// Digest, the server's count and digest of the agency's bets after the
+// batch, are returned unchecked: the caller compares them with its own. A
+// refused batch yields an error wrapping the server's wire.Reject (a
+// resend whose bets differ from those stored at its positions is refused
+// with wire.CodeConflict), and the Conn stays usable: the batches posted
+// after it are still answered, in order. With no batch in flight it
+// returns ErrNoBatch.
 func (c *Conn) Ack(ctx context.Context) (wire.Ack, error) {
 	if len(c.flight) == 0 && c.err == nil {
 		return wire.Ack{}, fmt.Errorf("ack: %w", ErrNoBatch)
@@ -158,11 +172,13 @@ func (c *Conn) Ack(ctx context.Context) (wire.Ack, error) {
 // InFlight returns how many batches are posted and not answered yet.
 func (c *Conn) InFlight() int { return len(c.flight) }
 
-// Done reports that the agency has sent all its bets, total of them. A
-// server that does not hold them all answers with a wire.Reject
-// (wire.CodeIncomplete), returned wrapped; the Conn stays usable.
-func (c *Conn) Done(ctx context.Context, total uint64) error {
-	m, err := c.call(ctx, "done", wire.Done{Total: total})
+// Done reports that the agency has sent all its bets, total of them, whose
+// digest is digest. A server that does not hold exactly those answers with
+// a wire.Reject, returned wrapped: wire.CodeIncomplete when it holds
+// another number of bets, wire.CodeConflict when their digest differs. The
+// Conn stays usable.
+func (c *Conn) Done(ctx context.Context, total uint64, digest domain.Digest) error {
+	m, err := c.call(ctx, "done", wire.Done{Total: total, Digest: digest})
 	if err != nil {
 		return err
 	}

@@ -55,7 +55,7 @@ func TestHello(t *testing.T) {
 	addr := serve(t, func(p *peer) {
 		if m, ok := p.expect(wire.TypeHello); ok {
 			got <- m.(wire.Hello)
-			p.write(wire.Welcome{Stored: 7, Finished: true})
+			p.write(wire.Welcome{Stored: 7, Finished: true, Digest: 0x1a2b3c4d, Lottery: 0x0123456789abcdef, Date: "2026-12-01"})
 		}
 	})
 	c := mustDial(t, addr, timeout)
@@ -63,7 +63,7 @@ func TestHello(t *testing.T) {
 	if err != nil {
 		t.Fatalf("hello: %v", err)
 	}
-	if want := (wire.Welcome{Stored: 7, Finished: true}); w != want {
+	if want := (wire.Welcome{Stored: 7, Finished: true, Digest: 0x1a2b3c4d, Lottery: 0x0123456789abcdef, Date: "2026-12-01"}); w != want {
 		t.Errorf("welcome = %+v, want %+v", w, want)
 	}
 	if h, want := <-got, (wire.Hello{Version: wire.Version, Agency: 3, Secret: "s3cret"}); h != want {
@@ -81,7 +81,7 @@ func TestSend(t *testing.T) {
 		if m, ok := p.expect(wire.TypeBatch); ok {
 			b := m.(wire.Batch)
 			got <- b
-			p.write(wire.Ack{First: b.First, Count: uint16(len(b.Bets)), Stored: b.First + uint64(len(b.Bets))})
+			p.write(wire.Ack{First: b.First, Count: uint16(len(b.Bets)), Stored: b.First + uint64(len(b.Bets)), Digest: 0x5e6f7a8b})
 		}
 	})
 	c := mustDial(t, addr, timeout)
@@ -89,7 +89,7 @@ func TestSend(t *testing.T) {
 	if err != nil {
 		t.Fatalf("send: %v", err)
 	}
-	if want := (wire.Ack{First: 10, Count: 2, Stored: 12}); ack != want {
+	if want := (wire.Ack{First: 10, Count: 2, Stored: 12, Digest: 0x5e6f7a8b}); ack != want {
 		t.Errorf("ack = %+v, want %+v", ack, want)
 	}
 	if b := <-got; b.First != 10 || !slices.Equal(b.Bets, bets) {
@@ -119,26 +119,44 @@ func TestSendReject(t *testing.T) {
 }
 
 func TestDone(t *testing.T) {
+	got := make(chan wire.Done, 1)
 	addr := serve(t, func(p *peer) {
-		if m, ok := p.expect(wire.TypeDone); ok && m.(wire.Done).Total == 5 {
+		if m, ok := p.expect(wire.TypeDone); ok {
+			got <- m.(wire.Done)
 			p.write(wire.DoneAck{})
 		}
 	})
-	if err := mustDial(t, addr, timeout).Done(t.Context(), 5); err != nil {
+	if err := mustDial(t, addr, timeout).Done(t.Context(), 5, 0x1a2b3c4d); err != nil {
 		t.Errorf("done: %v", err)
+	}
+	if d, want := <-got, (wire.Done{Total: 5, Digest: 0x1a2b3c4d}); d != want {
+		t.Errorf("server got %+v, want %+v", d, want)
 	}
 }
 
-func TestDoneIncomplete(t *testing.T) {
-	addr := serve(t, func(p *peer) {
-		if _, ok := p.expect(wire.TypeDone); ok {
-			p.write(wire.Reject{Code: wire.CodeIncomplete, Reason: "have 3"})
-		}
-	})
-	err := mustDial(t, addr, timeout).Done(t.Context(), 5)
-	var rej wire.Reject
-	if !errors.As(err, &rej) || rej.Code != wire.CodeIncomplete {
-		t.Errorf("done error = %v, want a reject with code incomplete", err)
+// TestDoneRefused: a done the server does not accept, for its count or its
+// digest, comes back as the server's Reject, and the Conn stays usable.
+func TestDoneRefused(t *testing.T) {
+	for _, code := range []wire.Code{wire.CodeIncomplete, wire.CodeConflict} {
+		t.Run(code.String(), func(t *testing.T) {
+			addr := serve(t, func(p *peer) {
+				if _, ok := p.expect(wire.TypeDone); ok {
+					p.write(wire.Reject{First: 5, Code: code, Reason: "not those"})
+				}
+				if m, ok := p.expect(wire.TypePing); ok {
+					p.write(wire.Pong{Payload: m.(wire.Ping).Payload})
+				}
+			})
+			c := mustDial(t, addr, timeout)
+			err := c.Done(t.Context(), 5, 0x1a2b3c4d)
+			var rej wire.Reject
+			if !errors.As(err, &rej) || rej.Code != code {
+				t.Errorf("done error = %v, want a reject with code %s", err, code)
+			}
+			if _, err := c.Ping(t.Context(), []byte("still open")); err != nil {
+				t.Errorf("ping after the reject: %v", err)
+			}
+		})
 	}
 }
 
@@ -248,7 +266,7 @@ func TestTimeout(t *testing.T) {
 			_, err := c.Ack(t.Context())
 			return err
 		},
-		"Done":    func(c *client.Conn) error { return c.Done(t.Context(), 1) },
+		"Done":    func(c *client.Conn) error { return c.Done(t.Context(), 1, 0) },
 		"Winners": func(c *client.Conn) error { _, err := c.Winners(t.Context(), short); return err },
 		"Ping":    func(c *client.Conn) error { _, err := c.Ping(t.Context(), nil); return err },
 	}

@@ -2,7 +2,9 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"time"
 
@@ -153,9 +155,37 @@ func (c *Conn) flush(ctx context.Context) error {
 	_, err := c.nc.Write(c.wbuf)
 	c.wbuf = c.wbuf[:0]
 	if err != nil {
+		if e := c.lastWord(ctx, err); e != nil {
+			return e
+		}
 		return fmt.Errorf("write: %w", err)
 	}
 	return nil
+}
+
+// lastWord returns the wire.Error the server sent before it closed the
+// connection, if werr, a failed write, says the peer is gone and such a
+// frame waits to be read, behind the replies to batches in flight. A
+// fenced or stopping server says why it closed, and that, not the reset
+// its close caused, is what the caller acts on. Otherwise it returns nil.
+// The connection is broken either way: the replies read are dropped.
+func (c *Conn) lastWord(ctx context.Context, werr error) error {
+	if errors.Is(werr, os.ErrDeadlineExceeded) {
+		return nil // the peer may be alive and stuck: nothing to wait for
+	}
+	if c.deadline(ctx, c.nc.SetReadDeadline, c.timeout) != nil {
+		return nil
+	}
+	for {
+		_, err := c.read()
+		var e wire.Error
+		if errors.As(err, &e) {
+			return e
+		}
+		if err != nil {
+			return nil
+		}
+	}
 }
 
 // read reads one message under the read deadline already set. A wire.Error

@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -233,7 +234,7 @@ func TestInFlightRefused(t *testing.T) {
 	calls := map[string]func() error{
 		"Hello":   func() error { _, err := c.Hello(t.Context(), 1, ""); return err },
 		"Send":    func() error { _, err := c.Send(t.Context(), wire.Batch{First: 1, Bets: bets(1, 1)}); return err },
-		"Done":    func() error { return c.Done(t.Context(), 1) },
+		"Done":    func() error { return c.Done(t.Context(), 1, 0) },
 		"Winners": func() error { _, err := c.Winners(t.Context(), timeout); return err },
 		"Ping":    func() error { _, err := c.Ping(t.Context(), nil); return err },
 	}
@@ -298,5 +299,50 @@ func TestCancelAck(t *testing.T) {
 		if _, err := c.Ack(t.Context()); !errors.Is(err, client.ErrBroken) {
 			t.Errorf("ack after a cancelled one = %v, want ErrBroken", err)
 		}
+	}
+}
+
+// TestPostServerClosed: a server that closes the connection while batches
+// are still being posted makes Post fail; if it said why first, in an
+// Error frame behind the acks it sent, that Error is the error (fenced: the
+// agency must not reconnect), else the write's error, a lost connection.
+func TestPostServerClosed(t *testing.T) {
+	fenced := wire.Error{Code: wire.CodeFenced, Reason: "a newer connection of agency 1 took over"}
+	for name, last := range map[string]wire.Message{"Fenced": fenced, "Silent": nil} {
+		t.Run(name, func(t *testing.T) {
+			addr := serve(t, func(p *peer) {
+				bs, ok := readBatches(p, 2)
+				if !ok {
+					return
+				}
+				for _, b := range bs {
+					p.write(ackOf(b))
+				}
+				if last != nil {
+					p.write(last)
+				}
+				// Closed with posted bytes unread: the agency's next
+				// writes meet a reset.
+			})
+			c := mustDial(t, addr, timeout)
+			var err error
+			first := uint64(0)
+			for i := 0; i < 10_000 && err == nil; i++ {
+				b := fullBatch(first)
+				err = c.Post(t.Context(), b)
+				first += uint64(len(b.Bets))
+			}
+			var e wire.Error
+			var op *net.OpError
+			switch {
+			case last != nil && (!errors.As(err, &e) || e != fenced):
+				t.Errorf("post error = %v, want the server's %v", err, fenced)
+			case last == nil && !errors.As(err, &op):
+				t.Errorf("post error = %v, want a lost connection (*net.OpError)", err)
+			}
+			if err := c.Post(t.Context(), fullBatch(first)); !errors.Is(err, client.ErrBroken) {
+				t.Errorf("post after the close = %v, want ErrBroken", err)
+			}
+		})
 	}
 }
