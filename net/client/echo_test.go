@@ -171,7 +171,7 @@ func ourServer(t *testing.T) string {
 	}
 	srv := server.New(server.Config{
 		Agencies: 1, IdleTimeout: 10 * time.Second, WriteTimeout: 5 * time.Second,
-		Store: st, Coordinator: coord, Logger: slog.New(slog.DiscardHandler),
+		Store: server.StoreActor(st), Coordinator: coord, Logger: slog.New(slog.DiscardHandler),
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	actorsCtx, stopActors := context.WithCancel(context.Background())

@@ -198,3 +198,6 @@ func frame(tb testing.TB, m wire.Message) []byte {
 }
 
 func containsLine(logs, substr string) bool { return strings.Contains(logs, substr) }
+
+// digestOf is the digest of a stream of bets, as an agency computes it.
+func digestOf(bets []domain.Bet) domain.Digest { return new(domain.Digester).Add(0, bets...) }

@@ -64,7 +64,7 @@ func TestHostilePeers(t *testing.T) {
 	go func() {
 		err := sendAll(ctx, honest, all, 25)
 		if err == nil {
-			err = honest.Done(ctx, uint64(len(all)))
+			err = honest.Done(ctx, uint64(len(all)), digestOf(all))
 		}
 		var docs []string
 		if err == nil {
@@ -82,7 +82,7 @@ func TestHostilePeers(t *testing.T) {
 	}
 
 	// Agency 2's done, the last one, starts the draw.
-	if err := mustHello(t, main, 2).Done(ctx, 0); err != nil {
+	if err := mustHello(t, main, 2).Done(ctx, 0, 0); err != nil {
 		t.Fatalf("agency 2 done: %v", err)
 	}
 	got := receive(t, result)
@@ -150,7 +150,8 @@ func hostileCases(t *testing.T, slow, drawn, full *lottery) []hostile {
 		{name: "batch/count larger than its bets", hello: as2, send: withCount(t, batch, 2), code: malformed},
 		{name: "batch/count 65535", hello: as2, send: withCount(t, batch, 0xFFFF), code: malformed},
 		{name: "version/0", send: hello(0, 1, sec[1]), code: version},
-		{name: "version/2", send: hello(2, 1, sec[1]), code: version},
+		{name: "version/1", send: hello(1, 1, sec[1]), code: version}, // before digests and fencing
+		{name: "version/3", send: hello(3, 1, sec[1]), code: version},
 		{name: "version/255", send: hello(255, 1, sec[1]), code: version},
 		{name: "not the protocol/HTTP GET", send: []byte("GET /winners HTTP/1.1\r\nHost: server:12345\r\n\r\n"), code: malformed},
 		{name: "not the protocol/HTTP POST", send: []byte("POST /bets HTTP/1.1\r\nHost: server\r\nContent-Length: 2\r\n\r\n{}"), code: malformed},
@@ -258,7 +259,7 @@ func mustDrawn(t *testing.T) *lottery {
 	if err := sendAll(ctx, c, bets(1, 3), 3); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Done(ctx, 3); err != nil {
+	if err := c.Done(ctx, 3, digestOf(bets(1, 3))); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.Winners(ctx, 5*time.Second); err != nil {

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -28,7 +29,7 @@ func TestPipelinedRepliesKeepOrder(t *testing.T) {
 		wire.Batch{First: 99, Bets: bets(1, 1)},
 		wire.Ping{Payload: []byte("p")},
 		wire.Batch{First: 6, Bets: bets(1, 3)},
-		wire.Done{Total: 9},
+		wire.Done{Total: 9, Digest: digestOf(slices.Concat(bets(1, 3), bets(1, 3), bets(1, 3)))},
 	} {
 		out = append(out, frame(t, m)...)
 	}
@@ -66,9 +67,11 @@ type heldStore struct {
 }
 
 func (s heldStore) Open(context.Context, int) (server.Session, error) { return s, nil }
-func (heldStore) Lottery() actors.Lottery                             { return actors.Lottery{} }
-func (heldStore) Held() actors.Held                                   { return actors.Held{} }
-func (heldStore) Fenced() <-chan struct{}                             { return nil }
+func (heldStore) Lottery() actors.Lottery {
+	return actors.Lottery{Date: time.Now().UTC().Truncate(24 * time.Hour), Agencies: 1}
+}
+func (heldStore) Held() actors.Held       { return actors.Held{} }
+func (heldStore) Fenced() <-chan struct{} { return nil }
 
 func (s heldStore) Enqueue(_ context.Context, first uint64, bets []domain.Bet) (func(context.Context) (actors.Appended, error), error) {
 	var settled bool

@@ -32,7 +32,7 @@ func TestEachAgencyGetsExactlyItsWinners(t *testing.T) {
 			if err := sendAll(ctx, c, all, 64); err != nil {
 				return err
 			}
-			if err := c.Done(ctx, uint64(len(all))); err != nil {
+			if err := c.Done(ctx, uint64(len(all)), digestOf(all)); err != nil {
 				return err
 			}
 			docs, err := c.Winners(ctx, 10*time.Second)
@@ -146,11 +146,11 @@ func TestDoneChecksTotalAndIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rej wire.Reject
-	if err := c.Done(ctx, 6); !errors.As(err, &rej) || rej.Code != wire.CodeIncomplete {
+	if err := c.Done(ctx, 6, digestOf(bets(1, 6))); !errors.As(err, &rej) || rej.Code != wire.CodeIncomplete {
 		t.Fatalf("done with a wrong total = %v, want %s", err, wire.CodeIncomplete)
 	}
 	for range 2 {
-		if err := c.Done(ctx, 5); err != nil {
+		if err := c.Done(ctx, 5, digestOf(bets(1, 5))); err != nil {
 			t.Fatalf("done = %v", err)
 		}
 	}
@@ -172,7 +172,7 @@ func TestBetsAfterTheDrawAreRefused(t *testing.T) {
 	if err := sendAll(ctx, c, bets(1, 3, 2), 3); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Done(ctx, 3); err != nil {
+	if err := c.Done(ctx, 3, digestOf(bets(1, 3, 2))); err != nil {
 		t.Fatal(err)
 	}
 	if docs, err := c.Winners(ctx, 5*time.Second); err != nil || len(docs) != 1 {
@@ -238,7 +238,11 @@ func TestEchoBetweenBatches(t *testing.T) {
 		}
 		got = append(got, fmt.Sprintf("%+v", m))
 	}
-	want := []string{"{First:0 Count:3 Stored:3}", "{First:3 Count:3 Stored:6}", "{Text:behind two batches}"}
+	want := []string{
+		fmt.Sprintf("{First:0 Count:3 Stored:3 Digest:%v}", digestOf(bets(1, 3))),
+		fmt.Sprintf("{First:3 Count:3 Stored:6 Digest:%v}", digestOf(bets(1, 6))),
+		"{Text:behind two batches}",
+	}
 	if !slices.Equal(got, want) {
 		t.Errorf("replies %q, want %q", got, want)
 	}
@@ -282,7 +286,7 @@ func TestDoneLineCountsAgencies(t *testing.T) {
 		c     *client.Conn
 		total uint64
 	}{{c1, 0}, {c1, 0}, {c2, 4}} {
-		if err := step.c.Done(ctx, step.total); err != nil {
+		if err := step.c.Done(ctx, step.total, digestOf(bets(2, int(step.total)))); err != nil {
 			t.Fatal(err)
 		}
 	}
