@@ -47,9 +47,6 @@ var envKeys = map[string]string{
 	"SERVER_LOTTERY_DATE":    "lottery.date",
 }
 
-// maxAgencies is the most agencies a lottery may have.
-const maxAgencies = 1000
-
 var spec = conf.Spec{Name: "server", Env: envKeys, Durations: durationKeys, Dates: []string{"lottery.date"}}
 
 var durationKeys = []string{"server.idle_timeout", "server.write_timeout", "server.hello_timeout"}
@@ -96,7 +93,7 @@ func (c Config) validate() error {
 	check(c.Port >= 0 && c.Port <= 65535, "server.port", "must be 0..65535, got %d", c.Port)
 	check(c.ListenBacklog >= 1, "server.listen_backlog", "must be at least 1, got %d", c.ListenBacklog)
 	check(c.MaxConnections >= 1, "server.max_connections", "must be at least 1, got %d", c.MaxConnections)
-	check(c.Agencies >= 0 && c.Agencies <= maxAgencies, "server.agencies", "must be 0..%d, got %d", maxAgencies, c.Agencies)
+	check(c.Agencies >= 0 && c.Agencies <= domain.MaxAgencies, "server.agencies", "must be 0..%d, got %d", domain.MaxAgencies, c.Agencies)
 	if c.Agencies == 0 {
 		check(strings.TrimSpace(c.Secrets) == "", "auth.secrets", "must be empty when server.agencies is 0: there is no agency to give a secret to")
 	} else {
