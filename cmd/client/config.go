@@ -83,9 +83,7 @@ var betEnv = []struct {
 	{"NUMERO", domain.FieldNumber},
 }
 
-var spec = conf.Spec{Name: "client", Env: envKeys, Durations: durationKeys}
-
-var durationKeys = []string{"loop.period", "server.timeout", "retry.deadline", "winners.timeout", "exit.min_uptime"}
+var spec = conf.Spec{Name: "client", Env: envKeys}
 
 func defaultConfig() Config {
 	return Config{

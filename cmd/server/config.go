@@ -47,9 +47,7 @@ var envKeys = map[string]string{
 	"SERVER_LOTTERY_DATE":    "lottery.date",
 }
 
-var spec = conf.Spec{Name: "server", Env: envKeys, Durations: durationKeys, Dates: []string{"lottery.date"}}
-
-var durationKeys = []string{"server.idle_timeout", "server.write_timeout", "server.hello_timeout"}
+var spec = conf.Spec{Name: "server", Env: envKeys}
 
 func defaultConfig() Config {
 	return Config{
