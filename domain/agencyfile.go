@@ -18,8 +18,18 @@ import (
 // holds a line break, and a stray quote then spoils one row, not the rest
 // of the file. A line without quotes is split at its commas; a line with
 // quotes is parsed by encoding/csv, so quoting follows RFC 4180.
+//
+// A line is at most MaxLineLen bytes. A longer one is reported and skipped,
+// and the reader never holds more than MaxLineLen and a few bytes of it, so
+// its memory stays bounded whatever the file (a file without line breaks,
+// /dev/zero, included).
 
 const agencyFileFields = 5
+
+// MaxLineLen is the longest line of an agency file, in bytes, its end (LF
+// or CRLF) not counted: 64 KiB. A valid bet takes far less (two names of at
+// most 100 characters, a document, a date, a number: under 1 KiB).
+const MaxLineLen = 64 << 10
 
 // RowError is a row of an agency file that is not a valid bet. Reading can
 // go on after it.
@@ -34,8 +44,11 @@ func (e *RowError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.
 // Unwrap returns why the row is invalid.
 func (e *RowError) Unwrap() error { return e.Err }
 
-// ErrFieldCount is a row with other than five fields.
-var ErrFieldCount = errors.New("wrong number of fields: want first_name,last_name,document,birthdate,number")
+// Errors of a row.
+var (
+	ErrFieldCount  = errors.New("wrong number of fields: want first_name,last_name,document,birthdate,number")
+	ErrLineTooLong = fmt.Errorf("the line is longer than %d KiB", MaxLineLen>>10)
+)
 
 // AgencyReader streams the bets of an agency file without loading it whole.
 type AgencyReader struct {
@@ -44,7 +57,7 @@ type AgencyReader struct {
 	line   int       // lines read so far
 	now    time.Time // birthdates are checked against this day
 	fields [agencyFileFields]string
-	long   []byte // a line longer than br's buffer, put together
+	skip   bool // the rest of a line too long to read is still to be skipped
 }
 
 // NewAgencyReader returns a reader of agency's bets from r, birthdates
@@ -58,7 +71,7 @@ func NewAgencyReader(r io.Reader, agency int) *AgencyReader {
 // against one date for the whole run: a row dated tomorrow must not turn
 // valid after midnight and shift the positions of every row after it.
 func NewAgencyReaderOn(r io.Reader, agency int, now time.Time) *AgencyReader {
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(r, MaxLineLen+len("\r\n")) // a longest line and its end
 	if bom, err := br.Peek(3); err == nil && string(bom) == "\uFEFF" {
 		br.Discard(3)
 	}
@@ -66,16 +79,21 @@ func NewAgencyReaderOn(r io.Reader, agency int, now time.Time) *AgencyReader {
 }
 
 // Next returns the next valid bet and its line number. A row that is not a
-// valid bet yields a *RowError, after which Next may be called again; the end
-// of the file yields io.EOF; any other error is from the underlying reader.
+// valid bet yields a *RowError, after which Next may be called again; so
+// does a line longer than MaxLineLen (ErrLineTooLong), whose rest the next
+// call skips. The end of the file yields io.EOF; any other error is from
+// the underlying reader.
 func (ar *AgencyReader) Next() (Bet, int, error) {
 	for {
 		raw, err := ar.readLine()
-		if err != nil {
+		if err != nil && err != ErrLineTooLong {
 			return Bet{}, 0, err
 		}
 		ar.line++
 		raw = bytes.TrimSuffix(bytes.TrimSuffix(raw, []byte("\n")), []byte("\r"))
+		if err == ErrLineTooLong || len(raw) > MaxLineLen { // too long to read whole, or read whole
+			return Bet{}, ar.line, &RowError{Line: ar.line, Err: ErrLineTooLong}
+		}
 		if len(raw) == 0 {
 			continue
 		}
@@ -88,18 +106,27 @@ func (ar *AgencyReader) Next() (Bet, int, error) {
 }
 
 // readLine returns the next line, its end included, or io.EOF. The bytes
-// are valid until the next call.
+// are valid until the next call. A line that does not fit in br's buffer,
+// and so is longer than MaxLineLen, is ErrLineTooLong as soon as the
+// buffer is full, without reading on; the next call first skips the rest
+// of it, a buffer at a time, keeping none of it.
 func (ar *AgencyReader) readLine() ([]byte, error) {
-	raw, err := ar.br.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
-		ar.long = append(ar.long[:0], raw...)
+	if ar.skip {
+		ar.skip = false
+		_, err := ar.br.ReadSlice('\n')
 		for err == bufio.ErrBufferFull {
-			raw, err = ar.br.ReadSlice('\n')
-			ar.long = append(ar.long, raw...)
+			_, err = ar.br.ReadSlice('\n')
 		}
-		raw = ar.long
+		if err != nil {
+			return nil, err // io.EOF: the long line was the last
+		}
 	}
-	if err == io.EOF && len(raw) > 0 {
+	raw, err := ar.br.ReadSlice('\n')
+	switch {
+	case err == bufio.ErrBufferFull:
+		ar.skip = true
+		return nil, ErrLineTooLong
+	case err == io.EOF && len(raw) > 0:
 		err = nil // a last line without its end
 	}
 	return raw, err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -176,5 +177,113 @@ func TestAgencyReaderOnAFixedDate(t *testing.T) {
 		if strings.Join(got, " ") != tc.want {
 			t.Errorf("on %s: rows %v, want %s", tc.on.Format(domain.DateLayout), got, tc.want)
 		}
+	}
+}
+
+// longRow returns a row of n bytes, its line end not counted: a first name
+// of x's padded to length, which parses but is too long a name.
+func longRow(n int) string {
+	const rest = ",B,2,1990-01-01,2"
+	return strings.Repeat("x", n-len(rest)) + rest
+}
+
+// TestAgencyReaderMaxLineLen: a line of MaxLineLen bytes is read whole (and
+// judged as a row: too long a name); one byte more is reported as too long,
+// with its number, and skipped, and the next line is read normally, with
+// its own number.
+func TestAgencyReaderMaxLineLen(t *testing.T) {
+	next := "Eva,Ruiz,4,1990-01-01,4"
+	wantNext := domain.Bet{Agency: 1, FirstName: "Eva", LastName: "Ruiz", Document: "4", Birthdate: "1990-01-01", Number: 4}
+	for _, tt := range []struct {
+		name    string
+		line    string
+		tooLong bool
+	}{
+		{"AtTheLimit", longRow(domain.MaxLineLen) + "\n", false},
+		{"AtTheLimitCRLF", longRow(domain.MaxLineLen) + "\r\n", false},
+		{"OneOver", longRow(domain.MaxLineLen+1) + "\n", true},
+		{"OneOverCRLF", longRow(domain.MaxLineLen+1) + "\r\n", true},
+		{"TwoOver", longRow(domain.MaxLineLen+2) + "\n", true},
+		{"ThreeOver", longRow(domain.MaxLineLen+3) + "\n", true},
+		{"AMebibyte", longRow(1<<20) + "\n", true},
+		{"OverWithCRInside", longRow(domain.MaxLineLen) + "\r" + "x\n", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			file := "Ana,Pérez,1,1990-01-01,1\n" + tt.line + next + "\n"
+			rows := readAll(t, strings.NewReader(file), 1)
+			if len(rows) != 3 {
+				t.Fatalf("read %d rows, want 3: %v", len(rows), rows)
+			}
+			var re *domain.RowError
+			if !errors.As(rows[1].err, &re) || re.Line != 2 || rows[1].line != 2 {
+				t.Fatalf("row 2 = line %d, %v; want a RowError on line 2", rows[1].line, rows[1].err)
+			}
+			if got := errors.Is(re, domain.ErrLineTooLong); got != tt.tooLong {
+				t.Errorf("line 2: %v; too long %v, want %v", re, got, tt.tooLong)
+			}
+			if tt.tooLong && re.Error() != "line 2: the line is longer than 64 KiB" {
+				t.Errorf("error %q, want it to say the line is longer than 64 KiB", re)
+			}
+			if rows[2].err != nil || rows[2].line != 3 || rows[2].bet != wantNext {
+				t.Errorf("row after = %+v on line %d (%v), want %+v on line 3", rows[2].bet, rows[2].line, rows[2].err, wantNext)
+			}
+		})
+	}
+	t.Run("LastLineWithoutEnd", func(t *testing.T) {
+		rows := readAll(t, strings.NewReader(next+"\n"+longRow(domain.MaxLineLen+1)), 1)
+		if len(rows) != 2 || rows[0].err != nil || !errors.Is(rows[1].err, domain.ErrLineTooLong) || rows[1].line != 2 {
+			t.Errorf("rows %v, want a bet then line 2 too long, then the end", rows)
+		}
+	})
+}
+
+// zeros is a line without end: zero bytes, never a line break, as many as
+// limit (so that a test of a reader that keeps them all ends), counted.
+type zeros struct{ n, limit int64 }
+
+func (z *zeros) Read(p []byte) (int, error) {
+	if z.n >= z.limit {
+		return 0, io.EOF
+	}
+	p = p[:min(int64(len(p)), z.limit-z.n)]
+	clear(p)
+	z.n += int64(len(p))
+	return len(p), nil
+}
+
+// TestAgencyReaderEndlessLine: a line without end (a file of zeros, like
+// /dev/zero) is reported as soon as it passes the limit, and skipping the
+// rest of it allocates nothing, however many bytes it has.
+func TestAgencyReaderEndlessLine(t *testing.T) {
+	z := &zeros{limit: 256 << 20}
+	ar := domain.NewAgencyReader(z, 1)
+	if _, line, err := ar.Next(); !errors.Is(err, domain.ErrLineTooLong) || line != 1 {
+		t.Fatalf("Next = line %d, %v; want line 1 too long", line, err)
+	}
+	if z.n > 2*domain.MaxLineLen {
+		t.Errorf("read %d bytes before reporting the line, want at most about MaxLineLen (%d)", z.n, domain.MaxLineLen)
+	}
+
+	// allocated returns the bytes allocated to read a line of n zeros and
+	// then the next line.
+	allocated := func(n int64) uint64 {
+		r := io.MultiReader(&zeros{limit: n}, strings.NewReader("\nEva,Ruiz,4,1990-01-01,4\n"))
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		ar := domain.NewAgencyReader(r, 1)
+		_, _, err1 := ar.Next()
+		b, line, err2 := ar.Next()
+		_, _, err3 := ar.Next()
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err1, domain.ErrLineTooLong) || err2 != nil || line != 2 || b.FirstName != "Eva" || err3 != io.EOF {
+			t.Fatalf("%d zeros: %v; then %+v on line %d, %v; then %v; want too long, the bet on line 2, the end", n, err1, b, line, err2, err3)
+		}
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	small, large := allocated(1<<20), allocated(256<<20)
+	t.Logf("allocated %d bytes for a line of 1 MiB, %d for 256 MiB", small, large)
+	if limit := uint64(4 * domain.MaxLineLen); large > limit || large > small+domain.MaxLineLen {
+		t.Errorf("allocated %d bytes for a line of 256 MiB (%d for 1 MiB), want at most %d and no more than for 1 MiB", large, small, limit)
 	}
 }

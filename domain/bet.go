@@ -15,6 +15,11 @@ const (
 	DateLayout     = "2006-01-02"
 )
 
+// MaxAgencies is the most agencies a lottery may have. Agencies are
+// numbered from 1, so it bounds both the server's number of agencies and
+// an agency's own number.
+const MaxAgencies = 1000
+
 // Field names a part of a bet, as used in validation errors.
 type Field string
 

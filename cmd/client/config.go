@@ -20,6 +20,7 @@ const (
 	defaultBatchMaxAmount = 175
 	defaultBatchWindow    = 32
 	maxBatchWindow        = 256
+	maxLoopAmount         = 1000000 // echo messages: loop.amount
 )
 
 // Config is the agency's configuration: the defaults, then the YAML file
@@ -83,9 +84,7 @@ var betEnv = []struct {
 	{"NUMERO", domain.FieldNumber},
 }
 
-var spec = conf.Spec{Name: "client", Env: envKeys, Durations: durationKeys}
-
-var durationKeys = []string{"loop.period", "server.timeout", "retry.deadline", "winners.timeout", "exit.min_uptime"}
+var spec = conf.Spec{Name: "client", Env: envKeys}
 
 func defaultConfig() Config {
 	return Config{
@@ -166,22 +165,44 @@ func betNames() string {
 func (c Config) validate() error {
 	ch := spec.Check()
 	check := ch.That
-	check(c.ID >= 1, "id", "required, must be at least 1, got %d", c.ID)
-	_, _, err := net.SplitHostPort(c.ServerAddress)
-	check(err == nil, "server.address", "must be host:port, got %q", c.ServerAddress)
-	check(c.LoopAmount >= 0, "loop.amount", "must be 0 or more, got %d", c.LoopAmount)
-	check(c.LoopPeriod >= 0, "loop.period", "must not be negative, got %v", c.LoopPeriod)
-	check(c.BatchMaxAmount >= 1 && c.BatchMaxAmount <= 10000, "batch.maxAmount", "must be 1..10000, got %d", c.BatchMaxAmount)
-	check(c.BatchWindow >= 1 && c.BatchWindow <= maxBatchWindow, "batch.window", "must be 1..%d, got %d", maxBatchWindow, c.BatchWindow)
+	idOK := c.ID >= 1 && c.ID <= domain.MaxAgencies
+	if c.ID == 0 {
+		check(false, "id", "required: the agency's number, 1..%d", domain.MaxAgencies)
+	} else {
+		ch.Int("id", c.ID, 1, domain.MaxAgencies) // the hello's u32 must not wrap around
+	}
+	ch.Add(checkAddress(c.ServerAddress))
+	ch.Int("loop.amount", c.LoopAmount, 0, maxLoopAmount)
+	ch.Duration("loop.period", c.LoopPeriod, 0, time.Hour)
+	ch.Int("batch.maxAmount", c.BatchMaxAmount, 1, 10000)
+	ch.Int("batch.window", c.BatchWindow, 1, maxBatchWindow)
 	check(strings.TrimSpace(c.DataPath) != "", "data.path", "must not be blank")
-	_, err = logline.ParseLevel(c.LogLevel)
+	_, err := logline.ParseLevel(c.LogLevel)
 	check(err == nil, "log.level", "%v", err)
-	check(c.Timeout > 0, "server.timeout", "must be positive, got %v", c.Timeout)
-	check(c.RetryDeadline > 0, "retry.deadline", "must be positive, got %v", c.RetryDeadline)
-	check(c.WinnersTimeout > 0, "winners.timeout", "must be positive, got %v", c.WinnersTimeout)
-	check(c.MinUptime >= 0 && c.MinUptime <= time.Minute, "exit.min_uptime", "must be 0..1m, got %v", c.MinUptime)
-	if c.Bet != nil && c.ID >= 1 {
+	ch.Duration("server.timeout", c.Timeout, conf.MinTimeout, conf.MaxTimeout)
+	ch.Duration("retry.deadline", c.RetryDeadline, conf.MinTimeout, conf.MaxTimeout)
+	ch.Duration("winners.timeout", c.WinnersTimeout, conf.MinTimeout, conf.MaxTimeout)
+	ch.Duration("exit.min_uptime", c.MinUptime, 0, time.Minute)
+	if c.Bet != nil && idOK {
 		ch.Add(c.Bet.validate(c.ID))
+	}
+	return ch.Err()
+}
+
+// checkAddress checks that addr is host:port, the port a number 1..65535
+// written in decimal (a service name such as http is not taken).
+func checkAddress(addr string) error {
+	ch := spec.Check()
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		ch.That(false, "server.address", "must be host:port, got %q", addr)
+		return ch.Err()
+	}
+	switch p, err := conf.ParseInt(port); {
+	case err != nil:
+		ch.That(false, "server.address", "the port %q: %v", port, err)
+	case p < 1 || p > 65535:
+		ch.That(false, "server.address", "the port must be 1..65535, got %d", p)
 	}
 	return ch.Err()
 }

@@ -26,7 +26,7 @@ ping and echo need no CLI_ID.
 
 // usageNotes replace the defaults that would mislead in the usage.
 var usageNotes = map[string]string{
-	"id":        "none: required, 1 or more",
+	"id":        "none: required, 1..1000",
 	"data.path": `"": .data/agency-{id}.csv`,
 	"secret":    `"": none, for a server without secrets`,
 }

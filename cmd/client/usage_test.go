@@ -75,7 +75,7 @@ func TestUsageDefaults(t *testing.T) {
 	for _, want := range []string{
 		"CLI_LOOP_AMOUNT      loop.amount      0\n",
 		"CLI_LOOP_PERIOD      loop.period      1s\n",
-		"CLI_ID               id               none: required, 1 or more\n",
+		"CLI_ID               id               none: required, 1..1000\n",
 		"CLI_SERVER_ADDRESS   server.address   localhost:12345\n",
 	} {
 		if !strings.Contains(out.String(), want) {

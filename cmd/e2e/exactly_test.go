@@ -113,7 +113,7 @@ func storedRows(tb testing.TB, store string, agency int) []string {
 	tb.Helper()
 	var out []string
 	for _, r := range mustReadBetsFile(tb, store) {
-		if strings.HasPrefix(r, strconv.Itoa(agency)+",") {
+		if strings.HasPrefix(r, strconv.Itoa(agency)+"\x00") {
 			out = append(out, r)
 		}
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -47,12 +48,7 @@ var envKeys = map[string]string{
 	"SERVER_LOTTERY_DATE":    "lottery.date",
 }
 
-// maxAgencies is the most agencies a lottery may have.
-const maxAgencies = 1000
-
-var spec = conf.Spec{Name: "server", Env: envKeys, Durations: durationKeys, Dates: []string{"lottery.date"}}
-
-var durationKeys = []string{"server.idle_timeout", "server.write_timeout", "server.hello_timeout"}
+var spec = conf.Spec{Name: "server", Env: envKeys}
 
 func defaultConfig() Config {
 	return Config{
@@ -93,13 +89,14 @@ func (c Config) validate() error {
 	ch := spec.Check()
 	check := ch.That
 	check(net.ParseIP(c.IP) != nil, "server.ip", "must be an IP address, got %q", c.IP)
-	check(c.Port >= 0 && c.Port <= 65535, "server.port", "must be 0..65535, got %d", c.Port)
-	check(c.ListenBacklog >= 1, "server.listen_backlog", "must be at least 1, got %d", c.ListenBacklog)
-	check(c.MaxConnections >= 1, "server.max_connections", "must be at least 1, got %d", c.MaxConnections)
-	check(c.Agencies >= 0 && c.Agencies <= maxAgencies, "server.agencies", "must be 0..%d, got %d", maxAgencies, c.Agencies)
-	if c.Agencies == 0 {
+	ch.Int("server.port", c.Port, 0, 65535) // 0: any free port
+	ch.Int("server.listen_backlog", c.ListenBacklog, 1, 65535)
+	ch.Int("server.max_connections", c.MaxConnections, 1, 65535)
+	ch.Int("server.agencies", c.Agencies, 0, domain.MaxAgencies)
+	switch {
+	case c.Agencies == 0:
 		check(strings.TrimSpace(c.Secrets) == "", "auth.secrets", "must be empty when server.agencies is 0: there is no agency to give a secret to")
-	} else {
+	case c.Agencies > 0 && c.Agencies <= domain.MaxAgencies: // else not checked: which agencies need one is unknown
 		_, errs := parseSecrets(c.Secrets, c.Agencies)
 		for _, e := range errs {
 			check(false, "auth.secrets", "%s", e)
@@ -108,9 +105,9 @@ func (c Config) validate() error {
 	check(strings.TrimSpace(c.StorePath) != "", "store.path", "must not be empty")
 	_, err := logline.ParseLevel(c.LogLevel)
 	check(err == nil, "log.level", "%v", err)
-	check(c.IdleTimeout > 0, "server.idle_timeout", "must be positive, got %v", c.IdleTimeout)
-	check(c.WriteTimeout > 0, "server.write_timeout", "must be positive, got %v", c.WriteTimeout)
-	check(c.HelloTimeout > 0, "server.hello_timeout", "must be positive, got %v", c.HelloTimeout)
+	ch.Duration("server.idle_timeout", c.IdleTimeout, conf.MinTimeout, conf.MaxTimeout)
+	ch.Duration("server.write_timeout", c.WriteTimeout, conf.MinTimeout, conf.MaxTimeout)
+	ch.Duration("server.hello_timeout", c.HelloTimeout, conf.MinTimeout, conf.MaxTimeout)
 	if c.LotteryDate != "" {
 		_, err := domain.ParseDate(c.LotteryDate)
 		check(err == nil, "lottery.date", "must be a real calendar date YYYY-MM-DD, got %q", c.LotteryDate)
@@ -162,14 +159,17 @@ func parseSecrets(s string, n int) (map[int]string, []string) {
 	}
 	for i, entry := range strings.Split(s, ",") {
 		id, secret, ok := strings.Cut(strings.TrimSpace(entry), ":")
-		agency, err := strconv.Atoi(strings.TrimSpace(id))
+		a, err := conf.ParseInt(strings.TrimSpace(id))
+		agency := int(a)
 		switch {
 		case !ok:
 			fail(i, "not agency:secret")
+		case errors.Is(err, conf.ErrLeadingZero):
+			fail(i, "the agency: %v", err)
 		case err != nil:
-			fail(i, "the agency is not a number")
-		case agency < 1 || agency > n:
-			fail(i, "agency %d is not in 1..%d", agency, n)
+			fail(i, "the agency is not a number in decimal")
+		case a < 1 || a > int64(n):
+			fail(i, "agency %d is not in 1..%d", a, n)
 		case named[agency]:
 			fail(i, "agency %d has a secret already", agency)
 		case secret == "" || strings.IndexFunc(secret, isSpaceOrControl) >= 0:

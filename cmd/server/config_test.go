@@ -132,8 +132,24 @@ func TestConfigErrors(t *testing.T) {
 		{"PortNotNumber", nil, []string{"SERVER_PORT=abc"}, []string{"server.port (SERVER_PORT)", `"abc"`}},
 		{"PortHigh", nil, []string{"SERVER_PORT=65536"}, []string{"server.port (SERVER_PORT): must be 0..65535, got 65536"}},
 		{"PortNegative", nil, []string{"SERVER_PORT=-1"}, []string{"server.port (SERVER_PORT): must be 0..65535, got -1"}},
-		{"Backlog", nil, []string{"SERVER_LISTEN_BACKLOG=0"}, []string{"server.listen_backlog (SERVER_LISTEN_BACKLOG): must be at least 1, got 0"}},
-		{"MaxConnections", nil, []string{"SERVER_MAX_CONNECTIONS=0"}, []string{"server.max_connections (SERVER_MAX_CONNECTIONS): must be at least 1, got 0"}},
+		{"PortLeadingZero", nil, []string{"SERVER_PORT=012345"}, []string{`server.port (SERVER_PORT): cannot use "012345": write it in decimal, without leading zeros`}}, // port 5349 before
+		{"PortLeadingZeroInFile", []string{"-config", mustFile(t, "server:\n  port: 012345\n")}, nil, []string{`server.port (SERVER_PORT): cannot use "012345": write it in decimal, without leading zeros`}},
+		{"PortOctalInFile", []string{"-config", mustFile(t, "server:\n  port: 0o12\n")}, nil, []string{`server.port (SERVER_PORT): cannot use "0o12": write it in decimal, without a 0x, 0o or 0b prefix`}}, // port 10
+		{"PortHex", nil, []string{"SERVER_PORT=0x3039"}, []string{`server.port (SERVER_PORT): cannot use "0x3039": write it in decimal, without a 0x, 0o or 0b prefix`}},
+		{"PortPlus", nil, []string{"SERVER_PORT=+12345"}, []string{`server.port (SERVER_PORT): cannot use "+12345": must be a whole number in decimal digits`}},
+		{"PortUnderscore", nil, []string{"SERVER_PORT=12_345"}, []string{`server.port (SERVER_PORT): cannot use "12_345": must be a whole number in decimal digits`}},
+		{"PortSpace", nil, []string{"SERVER_PORT= 12345"}, []string{`server.port (SERVER_PORT): cannot use " 12345": must be a whole number in decimal digits`}},
+		{"PortFractionInFile", []string{"-config", mustFile(t, "server:\n  port: 1.5\n")}, nil, []string{`server.port (SERVER_PORT): cannot use "1.5": must be a whole number, without a fraction`}}, // port 1 before
+		{"PortFraction", nil, []string{"SERVER_PORT=1.5"}, []string{`server.port (SERVER_PORT): cannot use "1.5": must be a whole number, without a fraction`}},
+		{"PortExponent", nil, []string{"SERVER_PORT=1e3"}, []string{`server.port (SERVER_PORT): cannot use "1e3": must be a whole number, without a fraction or an exponent`}},
+		{"PortEmptyInFile", []string{"-config", mustFile(t, "server:\n  port: ''\n")}, nil, []string{`server.port (SERVER_PORT): cannot use "": must be a whole number`}},          // port 0 before
+		{"AgenciesLeadingZero", nil, []string{"SERVER_AGENCIES=010"}, []string{`server.agencies (SERVER_AGENCIES): cannot use "010": write it in decimal, without leading zeros`}}, // 8 agencies before
+		{"Backlog", nil, []string{"SERVER_LISTEN_BACKLOG=0"}, []string{"server.listen_backlog (SERVER_LISTEN_BACKLOG): must be 1..65535, got 0"}},
+		{"BacklogHigh", nil, []string{"SERVER_LISTEN_BACKLOG=65536"}, []string{"server.listen_backlog (SERVER_LISTEN_BACKLOG): must be 1..65535, got 65536"}},
+		{"BacklogWraps", nil, []string{"SERVER_LISTEN_BACKLOG=4294967299"}, []string{"server.listen_backlog (SERVER_LISTEN_BACKLOG): must be 1..65535, got 4294967299"}}, // 3 in listen(2) before
+		{"BacklogOutOfRange", nil, []string{"SERVER_LISTEN_BACKLOG=9223372036854775808"}, []string{`server.listen_backlog (SERVER_LISTEN_BACKLOG): cannot use "9223372036854775808": out of range`}},
+		{"MaxConnections", nil, []string{"SERVER_MAX_CONNECTIONS=0"}, []string{"server.max_connections (SERVER_MAX_CONNECTIONS): must be 1..65535, got 0"}},
+		{"MaxConnectionsHigh", nil, []string{"SERVER_MAX_CONNECTIONS=65536"}, []string{"server.max_connections (SERVER_MAX_CONNECTIONS): must be 1..65535, got 65536"}},
 		{"SecretsMissing", nil, []string{"SERVER_AGENCIES=6", "SERVER_SECRETS=1:s3cr3t1,3:s3cr3t3"}, []string{"auth.secrets (SERVER_SECRETS): no secret for agencies 2, 4-6"}},
 		{"SecretsOutOfRange", nil, []string{"SERVER_AGENCIES=2", "SERVER_SECRETS=1:s3cr3t1,2:s3cr3t2,3:s3cr3t3"}, []string{"auth.secrets (SERVER_SECRETS): entry 3: agency 3 is not in 1..2"}},
 		{"SecretsAgencyZero", nil, []string{"SERVER_AGENCIES=1", "SERVER_SECRETS=0:s3cr3t0,1:s3cr3t1"}, []string{"entry 1: agency 0 is not in 1..1"}},
@@ -142,6 +158,8 @@ func TestConfigErrors(t *testing.T) {
 		{"SecretsSpace", nil, []string{"SERVER_AGENCIES=1", "SERVER_SECRETS=1:s3cr3t one"}, []string{"entry 1: agency 1's secret is empty or has spaces"}},
 		{"SecretsNoColon", nil, []string{"SERVER_AGENCIES=2", "SERVER_SECRETS=1:s3cr3t1,s3cr3t2"}, []string{"entry 2: not agency:secret", "no secret for agencies 2:"}},
 		{"SecretsNotNumber", nil, []string{"SERVER_AGENCIES=1", "SERVER_SECRETS=s3cr3t:1"}, []string{"entry 1: the agency is not a number"}},
+		{"SecretsAgencyLeadingZero", nil, []string{"SERVER_AGENCIES=1", "SERVER_SECRETS=01:s3cr3t1"}, []string{"entry 1: the agency: write it in decimal, without leading zeros"}},
+		{"SecretsAgencyPlus", nil, []string{"SERVER_AGENCIES=1", "SERVER_SECRETS=+1:s3cr3t1"}, []string{"entry 1: the agency is not a number in decimal"}},
 		{"SecretsTrailingComma", nil, []string{"SERVER_AGENCIES=1", "SERVER_SECRETS=1:s3cr3t1,"}, []string{"entry 2: not agency:secret"}},
 		{"SecretsYAMLList", []string{"-config", mustFile(t, "auth:\n  secrets: [s3cr3t1, s3cr3t2]\n")}, nil, []string{"auth.secrets (SERVER_SECRETS): must be text"}},
 		{"AgenciesNegative", nil, []string{"SERVER_AGENCIES=-1"}, []string{"server.agencies (SERVER_AGENCIES): must be 0..1000, got -1"}},
@@ -150,9 +168,16 @@ func TestConfigErrors(t *testing.T) {
 		{"StorePath", []string{"-config", mustFile(t, "store:\n  path: ' '\n")}, nil, []string{"store.path (SERVER_STORE_PATH): must not be empty"}},
 		{"LogLevel", nil, []string{"SERVER_LOG_LEVEL=LOUD"}, []string{"log.level (SERVER_LOG_LEVEL)", `"LOUD"`}},
 		{"IdleNotDuration", nil, []string{"SERVER_IDLE_TIMEOUT=60"}, []string{"server.idle_timeout (SERVER_IDLE_TIMEOUT)", "missing unit"}},
-		{"IdleZero", nil, []string{"SERVER_IDLE_TIMEOUT=0s"}, []string{"server.idle_timeout (SERVER_IDLE_TIMEOUT): must be positive"}},
-		{"WriteNegative", nil, []string{"SERVER_WRITE_TIMEOUT=-1s"}, []string{"server.write_timeout (SERVER_WRITE_TIMEOUT): must be positive"}},
-		{"HelloNegative", nil, []string{"SERVER_HELLO_TIMEOUT=-1s"}, []string{"server.hello_timeout (SERVER_HELLO_TIMEOUT): must be positive"}},
+		{"IdleZero", nil, []string{"SERVER_IDLE_TIMEOUT=0s"}, []string{"server.idle_timeout (SERVER_IDLE_TIMEOUT): must be 1ms..24h, got 0"}},
+		{"IdleNanosecond", nil, []string{"SERVER_IDLE_TIMEOUT=1ns"}, []string{"server.idle_timeout (SERVER_IDLE_TIMEOUT): must be 1ms..24h, got 1ns"}},
+		{"IdleLong", nil, []string{"SERVER_IDLE_TIMEOUT=24h0m0.001s"}, []string{"server.idle_timeout (SERVER_IDLE_TIMEOUT): must be 1ms..24h, got 24h0m0.001s"}},
+		{"WriteNegative", nil, []string{"SERVER_WRITE_TIMEOUT=-1s"}, []string{"server.write_timeout (SERVER_WRITE_TIMEOUT): must be 1ms..24h, got -1s"}},
+		{"WriteShort", nil, []string{"SERVER_WRITE_TIMEOUT=999us"}, []string{"server.write_timeout (SERVER_WRITE_TIMEOUT): must be 1ms..24h, got 999µs"}},
+		{"WriteLong", nil, []string{"SERVER_WRITE_TIMEOUT=25h"}, []string{"server.write_timeout (SERVER_WRITE_TIMEOUT): must be 1ms..24h, got 25h"}},
+		{"HelloNegative", nil, []string{"SERVER_HELLO_TIMEOUT=-1s"}, []string{"server.hello_timeout (SERVER_HELLO_TIMEOUT): must be 1ms..24h, got -1s"}},
+		{"HelloNanosecond", nil, []string{"SERVER_HELLO_TIMEOUT=1ns"}, []string{"server.hello_timeout (SERVER_HELLO_TIMEOUT): must be 1ms..24h, got 1ns"}},
+		{"HelloLong", nil, []string{"SERVER_HELLO_TIMEOUT=48h"}, []string{"server.hello_timeout (SERVER_HELLO_TIMEOUT): must be 1ms..24h, got 48h"}},
+		{"TimeoutFraction", []string{"-config", mustFile(t, "server:\n  idle_timeout: 1.5\n")}, nil, []string{`server.idle_timeout (SERVER_IDLE_TIMEOUT): cannot use "1.5": must be a duration with a unit`}},
 		{"LotteryDateNotADate", nil, []string{"SERVER_LOTTERY_DATE=2026-02-30"}, []string{"lottery.date (SERVER_LOTTERY_DATE): must be a real calendar date"}},
 		{"Several", nil, []string{"SERVER_PORT=70000", "SERVER_AGENCIES=-2"}, []string{"server.port (SERVER_PORT)", "server.agencies (SERVER_AGENCIES)"}},
 	}
@@ -172,6 +197,49 @@ func TestConfigErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestConfigBounds: the edges of every bound are accepted, from the
+// environment and from the file alike.
+func TestConfigBounds(t *testing.T) {
+	for _, tt := range []struct {
+		env  string
+		yaml string
+		got  func(Config) any
+		want any
+	}{
+		{"SERVER_PORT=0", "server:\n  port: 0\n", func(c Config) any { return c.Port }, 0},
+		{"SERVER_PORT=65535", "server:\n  port: 65535\n", func(c Config) any { return c.Port }, 65535},
+		{"SERVER_LISTEN_BACKLOG=1", "server:\n  listen_backlog: 1\n", func(c Config) any { return c.ListenBacklog }, 1},
+		{"SERVER_LISTEN_BACKLOG=65535", "server:\n  listen_backlog: 65535\n", func(c Config) any { return c.ListenBacklog }, 65535},
+		{"SERVER_MAX_CONNECTIONS=1", "server:\n  max_connections: 1\n", func(c Config) any { return c.MaxConnections }, 1},
+		{"SERVER_MAX_CONNECTIONS=65535", "server:\n  max_connections: 65535\n", func(c Config) any { return c.MaxConnections }, 65535},
+		{"SERVER_AGENCIES=0", "server:\n  agencies: 0\n", func(c Config) any { return c.Agencies }, 0},
+		{"SERVER_AGENCIES=1000", "server:\n  agencies: 1000\n", func(c Config) any { return c.Agencies }, 1000},
+		{"SERVER_IDLE_TIMEOUT=1ms", "server:\n  idle_timeout: 1ms\n", func(c Config) any { return c.IdleTimeout }, time.Millisecond},
+		{"SERVER_IDLE_TIMEOUT=24h", "server:\n  idle_timeout: 24h\n", func(c Config) any { return c.IdleTimeout }, 24 * time.Hour},
+		{"SERVER_WRITE_TIMEOUT=1ms", "server:\n  write_timeout: 1ms\n", func(c Config) any { return c.WriteTimeout }, time.Millisecond},
+		{"SERVER_WRITE_TIMEOUT=24h", "server:\n  write_timeout: 24h\n", func(c Config) any { return c.WriteTimeout }, 24 * time.Hour},
+		{"SERVER_HELLO_TIMEOUT=1ms", "server:\n  hello_timeout: 1ms\n", func(c Config) any { return c.HelloTimeout }, time.Millisecond},
+		{"SERVER_HELLO_TIMEOUT=24h", "server:\n  hello_timeout: 24h\n", func(c Config) any { return c.HelloTimeout }, 24 * time.Hour},
+		{"SERVER_PORT=12345", "server:\n  port: '12345'\n", func(c Config) any { return c.Port }, 12345},
+	} {
+		if got := tt.got(mustLoad(t, nil, []string{tt.env})); got != tt.want {
+			t.Errorf("%s: %v, want %v", tt.env, got, tt.want)
+		}
+		if got := tt.got(mustLoad(t, []string{"-config", mustFile(t, tt.yaml)}, nil)); got != tt.want {
+			t.Errorf("%q: %v, want %v", tt.yaml, got, tt.want)
+		}
+	}
+}
+
+// TestConfigAgenciesOutOfRangeWithSecrets: too many agencies is one error,
+// not a list of every agency without a secret, however many that is.
+func TestConfigAgenciesOutOfRangeWithSecrets(t *testing.T) {
+	_, err := loadConfig(nil, []string{"SERVER_AGENCIES=2000000", "SERVER_SECRETS=1:s3cr3t1"})
+	if err == nil || err.Error() != "server.agencies (SERVER_AGENCIES): must be 0..1000, got 2000000" {
+		t.Errorf("error %v, want only server.agencies out of range", err)
 	}
 }
 

@@ -1,7 +1,9 @@
 // Package conf loads a binary's configuration with koanf: the defaults
 // already in the struct, then an optional YAML file named by -config, then
-// the environment variables of a fixed table. Every error names the key and
-// its variable, so a user knows what to fix.
+// the environment variables of a fixed table. A value means the same text
+// in the file as in a variable, decoded strictly by the type of its field
+// (see decode.go). Every error names the key and its variable, so a user
+// knows what to fix.
 package conf
 
 import (
@@ -12,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/knadh/koanf/parsers/yaml"
 	"github.com/knadh/koanf/providers/env/v2"
 	"github.com/knadh/koanf/providers/file"
 	"github.com/knadh/koanf/v2"
@@ -20,10 +21,8 @@ import (
 
 // Spec describes one binary's settings.
 type Spec struct {
-	Name      string            // the program, for the flag set
-	Env       map[string]string // each environment variable read, to its key
-	Durations []string          // keys that must be written with a unit (30s)
-	Dates     []string          // keys holding a date YYYY-MM-DD, which YAML may read as a timestamp
+	Name string            // the program, for the flag set
+	Env  map[string]string // each environment variable read, to its key
 }
 
 // Load fills dst, a pointer to a struct with `koanf:"key"` tags holding the
@@ -43,7 +42,7 @@ func (s Spec) Load(dst any, args, environ []string) error {
 	if err != nil {
 		return err
 	}
-	if err := ko.UnmarshalWithConf("", dst, koanf.UnmarshalConf{FlatPaths: true}); err != nil {
+	if err := ko.UnmarshalWithConf("", dst, koanf.UnmarshalConf{FlatPaths: true, DecoderConfig: decoderConfig()}); err != nil {
 		return s.decodeError(ko, err)
 	}
 	return nil
@@ -60,7 +59,7 @@ func (s Spec) flags() (*flag.FlagSet, *string) {
 func (s Spec) load(path string, environ []string) (*koanf.Koanf, error) {
 	ko := koanf.New(".")
 	if path != "" {
-		if err := ko.Load(file.Provider(path), yaml.Parser()); err != nil {
+		if err := ko.Load(file.Provider(path), textYAML{}); err != nil {
 			return nil, fmt.Errorf("load config file: %w", err)
 		}
 		if err := s.checkKeys(ko); err != nil {
@@ -78,23 +77,6 @@ func (s Spec) load(path string, environ []string) (*koanf.Koanf, error) {
 	})
 	if err := ko.Load(ev, nil); err != nil {
 		return nil, fmt.Errorf("load environment: %w", err)
-	}
-	for _, k := range s.Dates {
-		// YAML reads an unquoted 2026-12-01 as a timestamp: give the key
-		// the text the user wrote.
-		if t, ok := ko.Get(k).(time.Time); ok {
-			if t.Hour() != 0 || t.Minute() != 0 || t.Second() != 0 || t.Nanosecond() != 0 {
-				return nil, fmt.Errorf("%s: must be a date YYYY-MM-DD, got %v", s.KeyName(k), t)
-			}
-			ko.Set(k, t.Format(time.DateOnly))
-		}
-	}
-	for _, k := range s.Durations {
-		if v := ko.Get(k); v != nil {
-			if _, ok := v.(string); !ok {
-				return nil, fmt.Errorf("%s: must be a duration with a unit, like 30s, got %v", s.KeyName(k), v)
-			}
-		}
 	}
 	return ko, nil
 }
@@ -153,11 +135,43 @@ type Checker struct {
 // Check returns a Checker for s.
 func (s Spec) Check() *Checker { return &Checker{spec: s} }
 
+// Timeouts are at least MinTimeout and at most MaxTimeout: a shorter one
+// fails every exchange at once, a longer one looks like a hang.
+const (
+	MinTimeout = time.Millisecond
+	MaxTimeout = 24 * time.Hour
+)
+
 // That records an error for key unless ok.
 func (c *Checker) That(ok bool, key, format string, args ...any) {
 	if !ok {
 		c.errs = append(c.errs, fmt.Errorf("%s: %s", c.spec.KeyName(key), fmt.Sprintf(format, args...)))
 	}
+}
+
+// Int records an error for key unless lo <= v <= hi.
+func (c *Checker) Int(key string, v, lo, hi int) {
+	c.That(v >= lo && v <= hi, key, "must be %d..%d, got %d", lo, hi, v)
+}
+
+// Duration records an error for key unless lo <= d <= hi.
+func (c *Checker) Duration(key string, d, lo, hi time.Duration) {
+	c.That(d >= lo && d <= hi, key, "must be %s..%s, got %s", short(lo), short(hi), short(d))
+}
+
+// short writes a duration as a user would: 24h, 1m, 1ms, 0.
+func short(d time.Duration) string {
+	if d == 0 {
+		return "0"
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // Add records err, if not nil.
