@@ -153,6 +153,10 @@ func (a *agency) session(ctx context.Context) error {
 	}
 	if f != nil {
 		defer f.Close()
+		// A signal ends a read in progress too: the file may never end
+		// a line (CLI_DATA_PATH=/dev/zero), and the reader skips such a
+		// line without end.
+		defer context.AfterFunc(ctx, func() { f.Close() })()
 	}
 	w, err := a.connect(ctx)
 	if err != nil {

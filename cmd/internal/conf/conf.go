@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/knadh/koanf/parsers/yaml"
 	"github.com/knadh/koanf/providers/env/v2"
 	"github.com/knadh/koanf/providers/file"
 	"github.com/knadh/koanf/v2"
@@ -59,7 +60,7 @@ func (s Spec) flags() (*flag.FlagSet, *string) {
 func (s Spec) load(path string, environ []string) (*koanf.Koanf, error) {
 	ko := koanf.New(".")
 	if path != "" {
-		if err := ko.Load(file.Provider(path), textYAML{}); err != nil {
+		if err := ko.Load(textFile{file.Provider(path)}, yaml.Parser()); err != nil {
 			return nil, fmt.Errorf("load config file: %w", err)
 		}
 		if err := s.checkKeys(ko); err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/go-viper/mapstructure/v2"
+	"github.com/knadh/koanf/providers/file"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -135,37 +136,35 @@ func decodeInt(to reflect.Type, data any) (any, error) {
 	return out.Interface(), nil
 }
 
-// textYAML parses a -config file as YAML, keeping each number, bool and
-// timestamp as the text written. YAML types a plain scalar as it parses it,
-// and go.yaml.in/yaml/v3 reads port: 012345 as octal 5349, 0o12 as 10,
-// 0x1f, 1_000 and +12 as numbers, 1.5 as a float (which mapstructure then
+// textFile is the -config file as koanf's file provider reads it, with
+// each number, bool and timestamp quoted as the text written, for koanf's
+// YAML parser. YAML types a plain scalar as it parses it, and
+// go.yaml.in/yaml/v3 reads port: 012345 as octal 5349, 0o12 as 10, 0x1f,
+// 1_000 and +12 as numbers, 1.5 as a float (which mapstructure then
 // truncates to 1), true as a bool (turned into "1" for a text key) and
 // 2026-12-01 as a timestamp. What was written is gone once a value is
 // typed, so it is kept here, from the parser's nodes: every such scalar is
-// retagged as text before the document is decoded, and decodeHook reads it
-// as it reads an environment variable. A null (an empty value, ~) stays
-// null, which leaves the key at its default, as an empty variable does.
-type textYAML struct{}
+// retagged as text, and decodeHook reads it as it reads an environment
+// variable. A null (an empty value, ~) stays null, which leaves the key at
+// its default, as an empty variable does.
+type textFile struct{ *file.File }
 
-// Unmarshal parses b into a nested map of text, lists and maps.
-func (textYAML) Unmarshal(b []byte) (map[string]any, error) {
+// ReadBytes returns the file's YAML with its typed scalars made text.
+func (f textFile) ReadBytes() ([]byte, error) {
+	b, err := f.File.ReadBytes()
+	if err != nil {
+		return nil, err
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return nil, err
 	}
 	if doc.Kind == 0 {
-		return nil, nil // an empty file, or only comments
+		return b, nil // an empty file, or only comments
 	}
 	asText(&doc)
-	var out map[string]any
-	if err := doc.Decode(&out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return yaml.Marshal(&doc)
 }
-
-// Marshal writes m as YAML (koanf's Parser has it; Load does not use it).
-func (textYAML) Marshal(m map[string]any) ([]byte, error) { return yaml.Marshal(m) }
 
 // asText retags the typed scalars under n as text. An alias is the node it
 // names, which is in the tree itself, so aliases are not followed.
