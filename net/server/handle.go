@@ -76,6 +76,7 @@ func (cn *conn) hello(ctx context.Context, h wire.Hello) error {
 		return actorFailed(err)
 	}
 	cn.agency = int(h.Agency)
+	cn.admitted()
 	return cn.write(wire.Welcome{Stored: stored, Finished: finished})
 }
 
