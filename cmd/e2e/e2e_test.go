@@ -154,12 +154,13 @@ func startServer(tb testing.TB, bin, store string, agencies int) (*proc, string)
 	return startServerOn(tb, bin, store, agencies, "0")
 }
 
-// startServerOn is startServer on a given loopback port ("0": any free one).
-func startServerOn(tb testing.TB, bin, store string, agencies int, port string) (*proc, string) {
+// startServerOn is startServer on a given loopback port ("0": any free one),
+// with any more variables in extra.
+func startServerOn(tb testing.TB, bin, store string, agencies int, port string, extra ...string) (*proc, string) {
 	tb.Helper()
 	pr, pw := io.Pipe()
-	env := []string{"SERVER_IP=127.0.0.1", "SERVER_PORT=" + port, "SERVER_STORE_PATH=" + store,
-		"SERVER_AGENCIES=" + strconv.Itoa(agencies)}
+	env := append([]string{"SERVER_IP=127.0.0.1", "SERVER_PORT=" + port, "SERVER_STORE_PATH=" + store,
+		"SERVER_AGENCIES=" + strconv.Itoa(agencies)}, extra...)
 	p := start(tb, bin, env, pw)
 	addr := make(chan string, 1)
 	go func() {

@@ -107,6 +107,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Agencies:       cfg.Agencies,
 		Secrets:        cfg.secrets(), // nil: open (run has warned)
 		MaxConnections: cfg.MaxConnections,
+		HelloTimeout:   cfg.HelloTimeout,
 		IdleTimeout:    cfg.IdleTimeout,
 		WriteTimeout:   cfg.WriteTimeout,
 		Store:          server.StoreActor(st),

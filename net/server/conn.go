@@ -20,6 +20,11 @@ import (
 // first needed (an idle connection costs one read buffer) and are reused
 // by every read and write: a connection's memory is bounded whatever the
 // peer sends.
+//
+// Every frame must arrive whole before the connection's deadline: until a
+// hello is accepted, hello_timeout after the connection was accepted (so
+// pings and dripped bytes buy no time); then idle_timeout after the last
+// request that did work was handled.
 type conn struct {
 	srv      *Server
 	c        net.Conn
@@ -28,18 +33,38 @@ type conn struct {
 	wbuf     []byte // frame buffer reused by every write, wire.MaxFrameSize
 	log      *slog.Logger
 	peer     string
-	agency   int             // 0 until a hello is accepted
-	sess     Session         // the agency's session, once a hello is accepted
+	agency   int     // 0 until a hello is accepted
+	sess     Session // the agency's session, once a hello is accepted
 	fence    context.CancelCauseFunc
-	stopping <-chan struct{} // closed once the server shuts down
+	stopping <-chan struct{} // closed once the server shuts down or evicts the connection
 	claimed  uint32          // the agency the first hello named, for the log
+	seat     *seat           // the connection's place in the lobby; nil once its hello is accepted
+	helloBy  time.Time       // when the connection is closed unless a hello was accepted
+	lastWork time.Time       // when the last hello, batch, done or winners query was handled
 }
 
-func newConn(s *Server, c net.Conn) *conn {
+// newConn returns the connection c, accepted now, seated in the lobby at st
+// (nil: in no lobby, as if admitted).
+func newConn(s *Server, c net.Conn, st *seat) *conn {
+	now := time.Now()
 	return &conn{
 		srv: s, c: c, log: s.log, peer: c.RemoteAddr().String(),
-		br: bufio.NewReaderSize(c, wire.MaxFrameSize),
+		br:   bufio.NewReaderSize(c, wire.MaxFrameSize),
+		seat: st, helloBy: now.Add(s.cfg.HelloTimeout), lastWork: now,
 	}
+}
+
+// admitted takes the connection out of the lobby once its hello is
+// accepted: it no longer counts against max_connections nor can be evicted,
+// the idle timeout replaces the hello timeout, and its failures are logged
+// without a rate limit. hello calls it right before writing the welcome.
+// An eviction that took the seat first, while the hello was being checked,
+// still ends the connection: the welcome is followed by busy, and the
+// agency tries again.
+func (cn *conn) admitted() {
+	cn.seat.leave()
+	cn.seat = nil
+	cn.lastWork = time.Now()
 }
 
 // errClose ends a connection after its error reply; it is logged as the
@@ -59,14 +84,18 @@ func closeWith(code wire.Code, format string, args ...any) *errClose {
 var errShutdown = closeWith(wire.CodeShuttingDown, "server shutting down")
 
 // serveConn speaks the protocol on c until the peer leaves, breaks the
-// protocol, or ctx is done. It logs one line for the connection's end: a
-// fail line, with the reason, only when the peer or the server failed.
-func (s *Server) serveConn(ctx context.Context, c net.Conn) {
+// protocol, or ctx is done: the server shuts down, or evicts the connection
+// from the lobby (its cause is then the error to send). It logs one line
+// for the connection's end: a fail line, with the reason, only when the
+// peer or the server failed.
+func (s *Server) serveConn(ctx context.Context, c net.Conn, st *seat) {
 	defer c.Close()
-	cn := newConn(s, c)
+	defer st.leave() // ended: out of the lobby, if still in it
+	cn := newConn(s, c, st)
 	cn.stopping = ctx.Done()
-	// A write in progress when the server starts to shut down gets only a
-	// short grace: a peer that does not read cannot hold the shutdown.
+	// A write in progress when the server starts to shut down, or evicts
+	// the connection, gets only a short grace: a peer that does not read
+	// cannot hold the shutdown, nor the connection.
 	stop := context.AfterFunc(ctx, func() { c.SetWriteDeadline(time.Now().Add(shutdownGrace)) })
 	defer stop()
 	err := cn.serve(ctx)
@@ -84,10 +113,27 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 		// if still there, reports it.
 		cn.log.Info("conexion", "result", "success", "peer", cn.peer, "agency", cn.agency, "reason", "fenced")
 	case ec != nil:
-		cn.log.Error("conexion", "result", "fail", "peer", cn.peer, "agency", cn.claimed, "code", ec.code, "error", ec.reason)
+		cn.logFail("code", ec.code, "error", ec.reason)
 	default:
-		cn.log.Error("conexion", "result", "fail", "peer", cn.peer, "agency", cn.claimed, "error", err)
+		cn.logFail("error", err)
 	}
+}
+
+// logFail logs the fail line of the connection's end. Anyone can open a
+// connection and fail before its hello is accepted, so those lines are
+// rate-limited across connections (see failLines); the next line logged
+// says how many were suppressed.
+func (cn *conn) logFail(attrs ...any) {
+	if cn.seat != nil {
+		ok, dropped := cn.srv.quiet.allow()
+		if !ok {
+			return
+		}
+		if dropped > 0 {
+			attrs = append(attrs, "suppressed", dropped)
+		}
+	}
+	cn.log.Error("conexion", append([]any{"result", "fail", "peer", cn.peer, "agency", cn.claimed}, attrs...)...)
 }
 
 // serve reads and handles requests until one of them ends the connection.
@@ -125,14 +171,35 @@ func (cn *conn) readLoop(ctx context.Context, q chan<- pending) error {
 		if err := cn.handle(ctx, m, q); err != nil {
 			return err
 		}
+		if doesWork(m) {
+			cn.lastWork = time.Now()
+		}
 	}
 }
 
+// doesWork reports the requests that keep an admitted connection alive:
+// pings and echoes do not, so a connection that only pings ends.
+func doesWork(m wire.Message) bool {
+	switch m.(type) {
+	case wire.Hello, wire.Batch, wire.Done, wire.WinnersQuery:
+		return true
+	}
+	return false
+}
+
+// deadline is when the next frame must have arrived whole.
+func (cn *conn) deadline() time.Time {
+	if cn.seat != nil {
+		return cn.helloBy
+	}
+	return cn.lastWork.Add(cn.srv.cfg.IdleTimeout)
+}
+
 // read reads one request. Every way a read can fail becomes the error that
-// ends the connection: errPeerLeft for a clean close between requests,
-// errShutdown, or an *errClose to report to the peer.
+// ends the connection: errPeerLeft for a clean close between requests or a
+// reset, errShutdown, or an *errClose to report to the peer.
 func (cn *conn) read(ctx context.Context) (wire.Message, error) {
-	cn.c.SetReadDeadline(time.Now().Add(cn.srv.cfg.IdleTimeout))
+	cn.c.SetReadDeadline(cn.deadline())
 	if ctx.Err() != nil { // checked after the deadline is set: see serve
 		return nil, ended(ctx)
 	}
@@ -141,10 +208,10 @@ func (cn *conn) read(ctx context.Context) (wire.Message, error) {
 	case err == nil:
 	case ctx.Err() != nil:
 		return nil, ended(ctx)
-	case err == io.EOF:
+	case err == io.EOF, errors.Is(err, syscall.ECONNRESET):
 		return nil, errPeerLeft
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return nil, closeWith(wire.CodeTimeout, "silent for %s", cn.srv.cfg.IdleTimeout)
+		return nil, cn.timedOut()
 	case errors.Is(err, wire.ErrFrameTooLarge):
 		return nil, closeWith(wire.CodeMalformed, "%v", err)
 	case err == io.ErrUnexpectedEOF:
@@ -162,9 +229,17 @@ func (cn *conn) read(ctx context.Context) (wire.Message, error) {
 	return m, nil
 }
 
+// timedOut is the error that ends a connection past its deadline.
+func (cn *conn) timedOut() error {
+	if cn.seat != nil {
+		return closeWith(wire.CodeTimeout, "no hello within %s", cn.srv.cfg.HelloTimeout)
+	}
+	return closeWith(wire.CodeTimeout, "no request for %s (pings do not count)", cn.srv.cfg.IdleTimeout)
+}
+
 // ended is the error that ends a connection whose context is done: the
-// shutdown, or the cause it was cancelled with (a newer connection of the
-// agency fenced it).
+// shutdown, or the cause it was cancelled with (evicted from the lobby, or
+// a newer connection of the agency fenced it).
 func ended(ctx context.Context) error {
 	var ec *errClose
 	if errors.As(context.Cause(ctx), &ec) {
@@ -187,24 +262,46 @@ func (cn *conn) write(m wire.Message) error {
 	}
 	cn.setWriteDeadline()
 	if _, err := cn.c.Write(b); err != nil {
+		if cn.seat != nil && errors.Is(err, os.ErrDeadlineExceeded) && !time.Now().Before(cn.helloBy) {
+			return cn.timedOut() // a peer that pings without reading
+		}
 		return writeFailed(err)
 	}
 	return nil
 }
 
-// shutdownGrace bounds every write once the server is shutting down.
+// shutdownGrace bounds every write once the server is shutting down, or
+// has evicted the connection.
 const shutdownGrace = time.Second
 
+// closeGrace is how long past its hello deadline a connection in the lobby
+// may still be written to: the time its timeout error gets.
+const closeGrace = 500 * time.Millisecond
+
 // setWriteDeadline bounds the next write by the write timeout, or by
-// shutdownGrace once the server is shutting down. The check follows the
+// shutdownGrace once the server is shutting down; in the lobby, never
+// later than closeGrace past the hello deadline, so that no write holds a
+// connection without hello longer than that. The check follows the
 // setting, as in read: a shutdown that came in between is seen.
+//
+// The writer goroutine calls it too (see replies), but only once batches
+// are queued, after the hello: what it reads was written before, by the
+// reader, which sent the batches after.
 func (cn *conn) setWriteDeadline() {
-	cn.c.SetWriteDeadline(time.Now().Add(cn.srv.cfg.WriteTimeout))
+	cn.c.SetWriteDeadline(cn.writeDeadline(cn.srv.cfg.WriteTimeout))
 	select {
 	case <-cn.stopping:
-		cn.c.SetWriteDeadline(time.Now().Add(min(shutdownGrace, cn.srv.cfg.WriteTimeout)))
+		cn.c.SetWriteDeadline(cn.writeDeadline(min(shutdownGrace, cn.srv.cfg.WriteTimeout)))
 	default:
 	}
+}
+
+func (cn *conn) writeDeadline(d time.Duration) time.Time {
+	t := time.Now().Add(d)
+	if last := cn.helloBy.Add(closeGrace); cn.seat != nil && t.After(last) {
+		return last
+	}
+	return t
 }
 
 // writeFailed is the error that ends a connection whose write failed: a

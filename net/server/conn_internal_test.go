@@ -18,7 +18,7 @@ func TestConnBuffersHoldOneFrame(t *testing.T) {
 	a, b := net.Pipe()
 	defer a.Close()
 	s := New(Config{IdleTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)})
-	cn := newConn(s, a)
+	cn := newConn(s, a, nil)
 	if cn.br.Size() != wire.MaxFrameSize || cn.rbuf != nil || cn.wbuf != nil {
 		t.Fatalf("an idle connection holds buffers of %d, %d and %d bytes, want one of a frame",
 			cn.br.Size(), cap(cn.rbuf), cap(cn.wbuf))

@@ -80,6 +80,7 @@ func (cn *conn) hello(ctx context.Context, h wire.Hello) error {
 	cn.agency, cn.sess = int(h.Agency), sess
 	cn.closeWhenFenced(ctx)
 	held, lot := sess.Held(), cn.srv.lottery
+	cn.admitted()
 	return cn.write(wire.Welcome{Stored: held.Stored, Finished: held.Finished, Digest: held.Digest,
 		Lottery: lot.ID, Date: lot.DateText()})
 }

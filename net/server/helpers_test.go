@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -30,6 +31,7 @@ type lottery struct {
 	store   string
 	secrets map[int]string
 	idle    time.Duration // the idle timeout
+	hello   time.Duration // the hello timeout
 	logs    *syncBuffer
 	stop    func() error // shuts the server down in order and waits for it
 }
@@ -38,7 +40,8 @@ type options struct {
 	agencies     int
 	secrets      map[int]string // nil: open
 	maxConns     int            // 0: the default
-	idleTimeout  time.Duration
+	idleTimeout  time.Duration  // 0: 10 s
+	helloTimeout time.Duration  // 0: 10 s
 	writeTimeout time.Duration
 	coordinator  server.Coordinator // in place of the real one, if set
 	store        server.Store       // likewise
@@ -48,6 +51,9 @@ func mustStart(tb testing.TB, o options) *lottery {
 	tb.Helper()
 	if o.idleTimeout == 0 {
 		o.idleTimeout = 10 * time.Second
+	}
+	if o.helloTimeout == 0 {
+		o.helloTimeout = 10 * time.Second
 	}
 	path := filepath.Join(tb.TempDir(), "bets.csv")
 	st, err := actors.OpenStore(actors.StoreConfig{Path: path, Agencies: o.agencies})
@@ -62,7 +68,7 @@ func mustStart(tb testing.TB, o options) *lottery {
 	logs := &syncBuffer{}
 	srv := server.New(server.Config{
 		Agencies: o.agencies, Secrets: o.secrets, MaxConnections: o.maxConns,
-		IdleTimeout: o.idleTimeout, WriteTimeout: cmp.Or(o.writeTimeout, 5*time.Second),
+		HelloTimeout: o.helloTimeout, IdleTimeout: o.idleTimeout, WriteTimeout: cmp.Or(o.writeTimeout, 5*time.Second),
 		Store: cmp.Or(o.store, server.StoreActor(st)), Coordinator: cmp.Or[server.Coordinator](o.coordinator, coord), Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -79,18 +85,23 @@ func mustStart(tb testing.TB, o options) *lottery {
 		return err2
 	}
 	tb.Cleanup(func() { stop() })
-	return &lottery{addr: ln.Addr().String(), store: path, secrets: o.secrets, idle: o.idleTimeout, logs: logs, stop: stop}
+	return &lottery{addr: ln.Addr().String(), store: path, secrets: o.secrets, idle: o.idleTimeout, hello: o.helloTimeout, logs: logs, stop: stop}
 }
 
 // syncBuffer is a bytes.Buffer safe for the server's concurrent loggers.
 type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	changed chan struct{} // closed by the next write, if someone waits
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
 	return s.b.Write(p)
 }
 
@@ -98,6 +109,41 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// mustWaitFor waits, at most 10 s, for a line holding every one of parts,
+// and returns it.
+func (s *syncBuffer) mustWaitFor(tb testing.TB, parts ...string) string {
+	tb.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		s.mu.Lock()
+		logs := s.b.String()
+		if s.changed == nil {
+			s.changed = make(chan struct{})
+		}
+		changed := s.changed
+		s.mu.Unlock()
+		for _, line := range strings.Split(logs, "\n") {
+			if containsAll(line, parts) {
+				return line
+			}
+		}
+		select {
+		case <-changed:
+		case <-timeout:
+			tb.Fatalf("no line with %q within 10s:\n%s", parts, logs)
+		}
+	}
+}
+
+func containsAll(s string, parts []string) bool {
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			return false
+		}
+	}
+	return true
 }
 
 func testCtx(tb testing.TB) context.Context {
@@ -201,3 +247,20 @@ func containsLine(logs, substr string) bool { return strings.Contains(logs, subs
 
 // digestOf is the digest of a stream of bets, as an agency computes it.
 func digestOf(bets []domain.Bet) domain.Digest { return new(domain.Digester).Add(0, bets...) }
+
+// failLines counts the conexion fail lines in logs, and the fail lines the
+// server says it suppressed (in those lines and in connections_close).
+func failLines(logs string) (logged, suppressed int) {
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, "msg=conexion result=fail") {
+			logged++
+		} else if !strings.Contains(line, "msg=connections_close") {
+			continue
+		}
+		if _, v, ok := strings.Cut(line, " suppressed="); ok {
+			n, _ := strconv.Atoi(strings.Fields(v)[0])
+			suppressed += n
+		}
+	}
+	return logged, suppressed
+}

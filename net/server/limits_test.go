@@ -2,75 +2,98 @@ package server_test
 
 import (
 	"bufio"
-	"errors"
+	"fmt"
+	"net"
+	"slices"
 	"strings"
-	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tp0/loteria/net/client"
 	"github.com/tp0/loteria/net/wire"
 )
 
-// TestConnectionLimit: with every slot taken, each further connection is
-// told busy and closed, the ones served carry on, and a slot freed by a
-// peer that leaves is served again.
-func TestConnectionLimit(t *testing.T) {
-	l := mustStart(t, options{agencies: 3, maxConns: 3})
+// TestFullLobbyEvictsTheOldest: max_connections bounds the connections
+// that have not had a hello accepted (the lobby), not the agencies. With
+// the lobby full of silent peers, a newcomer is served and the oldest peer
+// is told busy and closed, so an honest agency runs a whole lottery; each
+// further newcomer to a full lobby evicts the next oldest, in order, and
+// leaves the rest.
+// Admitted agencies, more of them than max_connections, are not counted.
+func TestFullLobbyEvictsTheOldest(t *testing.T) {
+	const k = 4
+	l := mustStart(t, options{agencies: k + 1, secrets: secretsFor(k + 1), maxConns: k})
 	ctx := testCtx(t)
-	held := []*client.Conn{mustHello(t, l, 1), mustHello(t, l, 2), mustHello(t, l, 3)}
-	for range 3 {
+	var admitted []*client.Conn
+	for agency := 2; agency <= k+1; agency++ {
+		admitted = append(admitted, mustHello(t, l, agency))
+	}
+	var silent []net.Conn
+	var readers []*bufio.Reader
+	for range k {
 		c := rawConn(t, l)
 		br := bufio.NewReader(c)
-		m, err := wire.ReadMessage(br, nil)
-		if e, ok := m.(wire.Error); err != nil || !ok || e.Code != wire.CodeBusy {
-			t.Fatalf("connection over the limit got %+v, %v; want a %s error", m, err, wire.CodeBusy)
-		}
-		mustBeClosed(t, br)
+		mustPing(t, c, br) // accepted, and so in the lobby, in this order
+		silent, readers = append(silent, c), append(readers, br)
 	}
-	for i, c := range held {
-		if err := sendAll(ctx, c, bets(i+1, 5), 5); err != nil {
-			t.Fatalf("agency %d, served, after the refusals: %v", i+1, err)
+
+	honest := mustHello(t, l, 1)
+	all := bets(1, 120, 3, 77)
+	if err := sendAll(ctx, honest, all, 25); err != nil {
+		t.Fatalf("honest agency, with the lobby full: %v", err)
+	}
+	for i, c := range admitted {
+		if err := c.Done(ctx, 0, 0); err != nil {
+			t.Fatalf("agency %d, admitted before the lobby filled: %v", i+2, err)
 		}
 	}
-	held[0].Close()
-	// The slot is free once the server has seen the close: until then a
-	// new connection may still be refused. Each try is bounded, and so is
-	// the whole loop, by ctx.
-	for served := false; !served; {
-		if ctx.Err() != nil {
-			t.Fatal("no connection served after a slot was freed")
-		}
-		served = pingOnce(t, l)
+	if err := honest.Done(ctx, uint64(len(all)), digestOf(all)); err != nil {
+		t.Fatal(err)
+	}
+	docs, err := honest.Winners(ctx, 10*time.Second)
+	if want := []string{all[3].Document, all[77].Document}; err != nil || !slices.Equal(docs, want) {
+		t.Fatalf("honest agency's winners %v, %v; want %v", docs, err, want)
+	}
+	mustBeBusy(t, readers[0])
+
+	// The honest agency left the lobby: one newcomer fills it again, the
+	// next evicts the oldest left.
+	for range 2 {
+		c := rawConn(t, l)
+		br := bufio.NewReader(c)
+		mustPing(t, c, br)
+		silent, readers = append(silent, c), append(readers, br)
+	}
+	mustBeBusy(t, readers[1])
+	for i := 2; i < len(silent); i++ {
+		mustPing(t, silent[i], readers[i]) // still served
 	}
 	l.stop()
-	if n := strings.Count(l.logs.String(), "msg=conexion result=fail"); n < 3 {
-		t.Errorf("%d conexion fail lines, want one per refused connection:\n%s", n, l.logs)
+	if logged, _ := failLines(l.logs.String()); logged != 2 {
+		t.Errorf("%d conexion fail lines, want one per peer evicted:\n%s", logged, l.logs)
+	}
+	if !strings.Contains(l.logs.String(), "code=busy error=\"at most 4 connections without a hello at once, and this was the oldest\"") {
+		t.Errorf("no busy line saying why:\n%s", l.logs)
 	}
 }
 
-// pingOnce reports whether a new connection is served (true) or refused
-// as busy (false).
-func pingOnce(t *testing.T, l *lottery) bool {
-	t.Helper()
-	c := rawConn(t, l)
-	defer c.Close()
-	if _, err := c.Write(frame(t, wire.Ping{Payload: []byte("x")})); err != nil {
-		return false // refused and closed under us
+// mustBeBusy checks the server closed the connection with a busy error.
+func mustBeBusy(tb testing.TB, br *bufio.Reader) {
+	tb.Helper()
+	m, err := wire.ReadMessage(br, nil)
+	if e, ok := m.(wire.Error); err != nil || !ok || e.Code != wire.CodeBusy {
+		tb.Fatalf("the oldest in a full lobby got %+v, %v; want a %s error", m, err, wire.CodeBusy)
 	}
-	m, err := wire.ReadMessage(c, nil)
-	switch m := m.(type) {
-	case wire.Pong:
-		return true
-	case wire.Error:
-		if m.Code == wire.CodeBusy {
-			return false
-		}
+	mustBeClosed(tb, br)
+}
+
+// secretsFor makes a secret for each of agencies 1..n.
+func secretsFor(n int) map[int]string {
+	m := map[int]string{}
+	for agency := 1; agency <= n; agency++ {
+		m[agency] = fmt.Sprintf("secret-of-agency-%d", agency)
 	}
-	if errors.Is(err, syscall.ECONNRESET) {
-		return false // refused before the ping was read
-	}
-	t.Fatalf("ping = %+v, %v; want a pong or a busy error", m, err)
-	return false
+	return m
 }
 
 // TestOpenServerTakesAnySecret: without secrets the server welcomes any

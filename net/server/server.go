@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -58,20 +59,20 @@ type Coordinator interface {
 type Config struct {
 	Agencies       int            // agencies are 1..Agencies; 0: no lottery, only echo and ping are served
 	Secrets        map[int]string // each agency's secret; nil: open, any peer may speak for any agency
-	MaxConnections int            // connections served at once; 0: DefaultMaxConnections
-	IdleTimeout    time.Duration  // how long a connection may stay silent
+	MaxConnections int            // connections without an accepted hello at once (the lobby); 0: DefaultMaxConnections
+	HelloTimeout   time.Duration  // how long a connection may go without an accepted hello; 0: DefaultHelloTimeout
+	IdleTimeout    time.Duration  // how long a connection may go without a request that does work, once admitted
 	WriteTimeout   time.Duration  // how long one reply may take to write
 	Store          Store
 	Coordinator    Coordinator
 	Logger         *slog.Logger
 }
 
-// DefaultMaxConnections is the connection limit when Config sets none.
+// DefaultMaxConnections is the lobby's size when Config sets none.
 const DefaultMaxConnections = 1024
 
-// busyTimeout bounds the write of the busy error to a connection over the
-// limit.
-const busyTimeout = 500 * time.Millisecond
+// DefaultHelloTimeout is the hello timeout when Config sets none.
+const DefaultHelloTimeout = 5 * time.Second
 
 // Server serves agency connections.
 type Server struct {
@@ -79,17 +80,16 @@ type Server struct {
 	lottery actors.Lottery // the store's; bets are validated on its date
 	log     *slog.Logger
 	keys    map[int][sha256.Size]byte // digests of the secrets; nil when open
-	slots   chan struct{}             // a token per connection being served
-	busy    []byte                    // the frame that refuses a connection over the limit
+	lobby   *lobby                    // the connections without an accepted hello; only the accept loop enters it
+	quiet   *limiter                  // the fail lines of those connections
 }
 
 // New returns a server.
 func New(cfg Config) *Server {
-	n := cfg.MaxConnections
-	if n <= 0 {
-		n = DefaultMaxConnections
-	}
-	s := &Server{cfg: cfg, log: cfg.Logger, slots: make(chan struct{}, n)}
+	cfg.MaxConnections = cmp.Or(max(cfg.MaxConnections, 0), DefaultMaxConnections)
+	cfg.HelloTimeout = cmp.Or(max(cfg.HelloTimeout, 0), DefaultHelloTimeout)
+	full := closeWith(wire.CodeBusy, "at most %d connections without a hello at once, and this was the oldest", cfg.MaxConnections)
+	s := &Server{cfg: cfg, log: cfg.Logger, lobby: newLobby(cfg.MaxConnections, full), quiet: newLimiter(failLines, failLines)}
 	if cfg.Store != nil {
 		s.lottery = cfg.Store.Lottery()
 	}
@@ -99,7 +99,6 @@ func New(cfg Config) *Server {
 			s.keys[agency] = sha256.Sum256([]byte(secret))
 		}
 	}
-	s.busy, _ = wire.AppendFrame(nil, wire.Error{Code: wire.CodeBusy, Reason: busyReason(n)})
 	return s
 }
 
@@ -116,9 +115,16 @@ func (s *Server) authorized(agency int, secret string) bool {
 }
 
 // Serve accepts connections on ln and serves each in its own goroutine until
-// ctx is done. At most Config.MaxConnections are served at once; one more is
-// sent a busy error, in its own goroutine and within a short deadline, and
-// closed.
+// ctx is done.
+//
+// A connection starts in the lobby, which holds at most
+// Config.MaxConnections: when it is full, the oldest connection in it is
+// closed with a busy error and the newcomer is served. A connection whose
+// hello is accepted leaves the lobby; one that has not had a hello accepted
+// within Config.HelloTimeout of being accepted is closed with a timeout
+// error, whatever it sent meanwhile. Once admitted, a connection is closed
+// after Config.IdleTimeout without a request that does work (pings do not
+// count), except while its winners query is parked.
 //
 // Once ctx is done, Serve shuts down in this order: it closes ln, so no
 // connection is accepted; each connection finishes the request it is
@@ -136,38 +142,24 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer endConns()
 	var conns sync.WaitGroup
 	err := s.acceptLoop(ctx, ln, func(c net.Conn) {
-		select {
-		case s.slots <- struct{}{}:
-			conns.Go(func() {
-				defer func() { <-s.slots }()
-				s.serveConn(connCtx, c)
-			})
-		default:
-			conns.Go(func() { s.refuse(c) })
-		}
+		cctx, evict := context.WithCancelCause(connCtx)
+		st := s.lobby.enter(evict)
+		conns.Go(func() {
+			defer evict(nil)
+			s.serveConn(cctx, c, st)
+		})
 	})
 	ln.Close()
 	s.log.Info("listener_close", "result", "success", "address", ln.Addr().String())
 	endConns() // also when the listener failed for good
 	conns.Wait()
-	s.log.Info("connections_close", "result", "success")
+	if n := s.quiet.unreported(); n > 0 {
+		s.log.Info("connections_close", "result", "success", "suppressed", n)
+	} else {
+		s.log.Info("connections_close", "result", "success")
+	}
 	return err
 }
-
-// refuse tells a connection over the limit that the server is busy, within
-// busyTimeout, and closes it.
-func (s *Server) refuse(c net.Conn) {
-	defer c.Close()
-	c.SetWriteDeadline(time.Now().Add(busyTimeout))
-	reason := busyReason(cap(s.slots))
-	if _, err := c.Write(s.busy); err != nil {
-		reason += fmt.Sprintf(" (not told: %v)", err)
-	}
-	s.log.Error("conexion", "result", "fail", "peer", c.RemoteAddr().String(), "agency", 0,
-		"code", wire.CodeBusy, "error", reason)
-}
-
-func busyReason(n int) string { return fmt.Sprintf("at most %d connections at once", n) }
 
 // acceptLoop accepts until ln is closed or fails for good. Temporary errors
 // (for example out of file descriptors) are retried with a capped backoff,
