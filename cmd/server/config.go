@@ -20,12 +20,12 @@ type Config struct {
 	IP             string        `koanf:"server.ip"`
 	Port           int           `koanf:"server.port"` // 0: any free port
 	ListenBacklog  int           `koanf:"server.listen_backlog"`
-	MaxConnections int           `koanf:"server.max_connections"` // served at once
+	MaxConnections int           `koanf:"server.max_connections"` // without an accepted hello, at once
 	Agencies       int           `koanf:"server.agencies"`        // 0: no lottery, echo and ping only
 	Secrets        string        `koanf:"auth.secrets"`           // "1:s1,2:s2,…"; empty: open. Never logged
 	StorePath      string        `koanf:"store.path"`
 	LogLevel       string        `koanf:"log.level"`
-	IdleTimeout    time.Duration `koanf:"server.idle_timeout"`  // how long a connection may stay silent
+	IdleTimeout    time.Duration `koanf:"server.idle_timeout"`  // after hello, how long without a request that does work
 	WriteTimeout   time.Duration `koanf:"server.write_timeout"` // each write to a connection
 	HelloTimeout   time.Duration `koanf:"server.hello_timeout"` // how long a connection may go without hello
 	LotteryDate    string        `koanf:"lottery.date"`         // YYYY-MM-DD; "": the store's, or today's for a new store
