@@ -34,6 +34,45 @@ func TestStoreFinishIsDurable(t *testing.T) {
 	}
 }
 
+// TestStoreFinishChecksDigest: done is accepted only for the bets stored —
+// the right count is not enough, their digest must be the agency's — and
+// it survives a reopen with that digest.
+func TestStoreFinishChecksDigest(t *testing.T) {
+	s, path, stop := runStore(t, 2)
+	done := actors.DonePath(path)
+	a1 := mustSession(t, s, 1)
+	mustAppend(t, a1, 0, batch(0, 3))
+	ctx := testCtx(t)
+	for _, other := range [][]domain.Bet{batch(1, 3), changed(batch(0, 3), 2), swapped(batch(0, 3), 0, 1)} {
+		if err := a1.Finish(ctx, 3, digestOf(other...)); !errors.Is(err, actors.ErrConflict) {
+			t.Errorf("Finish(3) with the digest of other bets: err = %v, want ErrConflict", err)
+		}
+	}
+	mustHaveStored(t, s, 1, 3, false)
+	mustHaveFile(t, done, "")
+	mustFinish(t, a1, batch(0, 3))
+	if err := a1.Finish(ctx, 3, digestOf(batch(1, 3)...)); !errors.Is(err, actors.ErrConflict) {
+		t.Errorf("Finish(3) again, with another digest: err = %v, want ErrConflict", err)
+	}
+	mustHaveFile(t, done, doneLine(1, batch(0, 3)...))
+	mustStop(t, stop)
+
+	s = mustOpen(t, path, 2)
+	if got := s.Recovered().Finished; !reflect.DeepEqual(got, []int{1}) {
+		t.Fatalf("Recovered().Finished = %v, want [1]", got)
+	}
+	start(t, s)
+	a1 = mustSession(t, s, 1)
+	if !a1.Finished || a1.Stored != 3 || a1.Digest != digestOf(batch(0, 3)...) {
+		t.Errorf("session after reopen: finished %t, stored %d, digest %v; want true, 3, %v", a1.Finished, a1.Stored, a1.Digest, digestOf(batch(0, 3)...))
+	}
+	if err := a1.Finish(ctx, 3, digestOf(batch(1, 3)...)); !errors.Is(err, actors.ErrConflict) {
+		t.Errorf("Finish(3) after reopen, with another digest: err = %v, want ErrConflict", err)
+	}
+	mustFinish(t, a1, batch(0, 3))
+	mustHaveFile(t, done, doneLine(1, batch(0, 3)...))
+}
+
 func TestStoreFinishedSurvivesReopen(t *testing.T) {
 	s, path, stop := runStore(t, 3)
 	a1 := mustSession(t, s, 1)
@@ -270,16 +309,20 @@ func TestOpenStoreRefusesDamagedBetsFile(t *testing.T) {
 	t.Run("undamaged", func(t *testing.T) {
 		path := newStorePath(t, 2)
 		mustWriteFile(t, path, valid)
-		if got := mustOpen(t, path, 2).Recovered().Stored; !reflect.DeepEqual(got, []uint64{5, 5}) {
+		s := mustOpen(t, path, 2)
+		if got := s.Recovered().Stored; !reflect.DeepEqual(got, []uint64{5, 5}) {
 			t.Errorf("Recovered().Stored = %v, want [5 5]", got)
 		}
+		mustCloseStore(t, s)
 	})
 	t.Run("birthdate on the lottery's date", func(t *testing.T) {
 		path := newStorePath(t, 2)
 		mustWriteFile(t, path, betsFile(t, damaged(2, func(b *domain.Bet) { b.Birthdate = testDate })...))
-		if got := mustOpen(t, path, 2).Recovered().Stored; !reflect.DeepEqual(got, []uint64{5, 5}) {
+		s := mustOpen(t, path, 2)
+		if got := s.Recovered().Stored; !reflect.DeepEqual(got, []uint64{5, 5}) {
 			t.Errorf("Recovered().Stored = %v, want [5 5]", got)
 		}
+		mustCloseStore(t, s)
 	})
 }
 
