@@ -496,6 +496,12 @@ func mustOpenConfig(tb testing.TB, cfg actors.StoreConfig) *actors.Store {
 	return s
 }
 
+// mustCloseStore runs s and stops it at once: a store opened only to look.
+func mustCloseStore(tb testing.TB, s *actors.Store) {
+	tb.Helper()
+	mustStop(tb, start(tb, s))
+}
+
 func mustStop(tb testing.TB, stop func() error) {
 	tb.Helper()
 	if err := stop(); err != nil {
