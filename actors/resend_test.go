@@ -105,10 +105,13 @@ func TestStoreRefusesResendOfOtherBets(t *testing.T) {
 		var waits []func(context.Context) (actors.Appended, error)
 		qs := []queued{
 			{first: 5, bets: batch(5, 5), want: appended(10, 5)},
+			{first: 7, bets: batch(7, 2), want: appended(10, 0)},     // held in this group, the same
+			{first: 3, bets: batch(3, 4), want: appended(10, 0)},     // held in the file and this group
 			{first: 3, bets: changed(batch(3, 4), 1), refused: true}, // bet 4, in the file, differs
 			{first: 3, bets: changed(batch(3, 4), 2), refused: true}, // bet 5, in this group, differs
 			{first: 8, bets: changed(batch(8, 4), 0), refused: true}, // bet 8, in this group, differs; 10, 11 new
 			{first: 6, bets: batch(6, 6), want: appended(12, 2)},
+			{first: 10, bets: batch(10, 1), want: appended(12, 0)},     // added by two appends of this group
 			{first: 11, bets: changed(batch(11, 1), 0), refused: true}, // bet 11, added just before
 			{first: 9, bets: swapped(batch(9, 3), 0, 2), refused: true},
 			{first: 0, bets: batch(0, 12), want: appended(12, 0)},
