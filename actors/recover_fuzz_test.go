@@ -1,6 +1,7 @@
 package actors_test
 
 import (
+	"context"
 	"errors"
 	"math/rand/v2"
 	"path/filepath"
@@ -43,6 +44,8 @@ func FuzzStoreRecoversDigests(f *testing.F) {
 				[]byte{0xf0, 3}, []byte(" \\.\""), []byte{0x10, 4, 0, 1, 2, 3, 1, 1, 0, 9}),
 			restart, resend(3, 0, 2, 1), fromScript(3, 1, 1), restart,
 		},
+		// Pipelined appends, then resends of what they stored.
+		{{8, 0, 1, 2, 1, 0, 5, 2, 3, 7, 3, 4}, {8, 0, 0, 7, 9, 5, 7, 10, 2}, resend(1, 3, 9, 4), restart, resend(1, 0, 20, 13)},
 		// Sessions one after the other, empty appends.
 		{small(1, 7, 9, 0), session(1), small(1, 7, 10, 3), session(1), session(1), small(1, 0, 0, 0), small(3, 0, 0, 0), restart, finish(3), restart},
 	} {
@@ -101,7 +104,7 @@ func newRecoveryRun(t *testing.T) *recoveryRun {
 func (r *recoveryRun) play(script []byte) {
 	r.script = script
 	for ops := 0; len(r.script) > 0 && ops < 48; ops++ {
-		op, a := r.next()%8, r.next()%fuzzAgencies+1
+		op, a := r.next()%9, r.next()%fuzzAgencies+1
 		switch op {
 		case 0, 1: // a few random bets
 			n := r.next() % 8
@@ -119,6 +122,8 @@ func (r *recoveryRun) play(script []byte) {
 			r.restart()
 		case 7:
 			r.finish(a)
+		case 8:
+			r.pipeline(a, 2+r.next()%4)
 		}
 	}
 	r.restart()
@@ -179,6 +184,46 @@ func (r *recoveryRun) append(a, n int, src source) {
 	if back > 0 {
 		r.did["overlap"]++
 	}
+}
+
+// pipeline enqueues k appends of agency a's next bets, each overlapping
+// the one before, without waiting: as a connection with a window of
+// batches in flight, which the store may commit in one group.
+func (r *recoveryRun) pipeline(a, k int) {
+	t := r.t
+	if r.finished[a] {
+		return
+	}
+	ctx := testCtx(t)
+	ss := r.session(a)
+	type inflight struct {
+		wait func(context.Context) (actors.Appended, error)
+		want actors.Appended
+	}
+	var sent []inflight
+	for range k {
+		n, seed := r.next()%8, r.next()
+		src := randSource{rand.New(rand.NewPCG(uint64(seed), uint64(n)))}
+		held := len(r.sent[a])
+		first := held - min(r.next()%6, held)
+		batch := bets(r.sent[a][first:]...)
+		for range n {
+			batch = append(batch, r.bet(src))
+		}
+		wait, err := ss.Enqueue(ctx, uint64(first), batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.sent[a] = append(r.sent[a], batch[held-first:]...)
+		sent = append(sent, inflight{wait, actors.Appended{Stored: uint64(len(r.sent[a])), Digest: digestOf(r.sent[a]...), New: n}})
+	}
+	for i, p := range sent {
+		if res, err := p.wait(ctx); err != nil || res != p.want {
+			t.Fatalf("agency %d: pipelined append %d of %d = %+v, %v; want %+v", a, i, k, res, err, p.want)
+		}
+		r.last[a] = p.want
+	}
+	r.did["pipeline"]++
 }
 
 // resend sends again a range of agency a's bets held, as they are (which
