@@ -154,6 +154,7 @@ func TestOpenStoreRefusesCorruptDoneFile(t *testing.T) {
 		{"no digest", "1,2\n", "line 1"},
 		{"garbage mid-file", doneLine(1, two...) + "not a line\n" + doneLine(2), "line 2"},
 		{"empty line", "\n" + doneLine(1, two...), "line 1"},
+		{"long garbage mid-file", doneLine(1, two...) + strings.Repeat("x", 100<<10) + "\n" + doneLine(2), "line 2"},
 		{"unknown agency", doneLine(3), "line 1: agency 3"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
