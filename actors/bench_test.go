@@ -19,12 +19,16 @@ func BenchmarkStoreGroupCommit(b *testing.B) {
 	defer mustStop(b, stop)
 	bets := batch(0, size)
 	ctx := context.Background()
+	sessions := make([]*actors.Session, agencies+1)
+	for a := 1; a <= agencies; a++ {
+		sessions[a] = mustSession(b, s, a)
+	}
 	first := 0
 	b.ReportAllocs()
 	for b.Loop() {
 		var waits []func(context.Context) (actors.Appended, error)
 		for a := 1; a <= agencies; a++ {
-			w, err := s.Enqueue(ctx, a, uint64(first), bets)
+			w, err := sessions[a].Enqueue(ctx, uint64(first), bets)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -51,9 +55,13 @@ func BenchmarkStoreRecover(b *testing.B) {
 	for i := range 1000 {
 		bets = append(bets, bet(positions(i, 1)[0], i%domain.MaxNumber))
 	}
+	sessions := make([]*actors.Session, 6)
+	for a := 1; a <= 5; a++ {
+		sessions[a] = mustSession(b, s, a)
+	}
 	for first := 0; first < rows/5; first += len(bets) {
 		for a := 1; a <= 5; a++ {
-			mustAppend(b, s, a, uint64(first), bets)
+			mustAppend(b, sessions[a], uint64(first), bets)
 		}
 	}
 	mustStop(b, stop)

@@ -11,3 +11,15 @@ func (s *Store) CloseFile() error { return s.f.Close() }
 // CloseDoneFile closes the done file under the store, so that its next
 // write fails. Call it only before Run starts.
 func (s *Store) CloseDoneFile() error { return s.donef.Close() }
+
+// OpenBeforeRun is Open for a store whose Run has not started, so that a
+// test can queue appends (and open newer sessions) for Run to find
+// waiting: in one group, or fenced before they are applied. Call it only
+// before Run starts.
+func (s *Store) OpenBeforeRun(agency int) (*Session, error) {
+	rep := s.open(agency)
+	if rep.err != nil {
+		return nil, rep.err
+	}
+	return &rep.s, nil
+}

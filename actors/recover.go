@@ -129,7 +129,8 @@ func bufioReader(f *os.File, off, end int64) *bufio.Reader {
 // the bets the bets file holds for it.
 func (s *Store) readDone(size int64) error {
 	sc := bufio.NewScanner(io.NewSectionReader(s.donef, 0, size))
-	for line := 1; sc.Scan(); line++ {
+	line := 1
+	for ; sc.Scan(); line++ {
 		a, total, digest, err := parseDone(sc.Text())
 		switch {
 		case err != nil:
@@ -144,7 +145,11 @@ func (s *Store) readDone(size int64) error {
 		}
 		st.finished = true
 	}
-	return sc.Err()
+	err := sc.Err()
+	if errors.Is(err, bufio.ErrTooLong) { // a line longer than any done line
+		err = fmt.Errorf("%w: line %d: %w", ErrCorrupt, line, err)
+	}
+	return err
 }
 
 // doneLine returns the done file's line for agency, done with total bets

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -23,8 +24,9 @@ func TestStoreAppendStoresBetsExactly(t *testing.T) {
 		{Agency: 2, FirstName: "Zoë 😀", LastName: "Núñez;\t|", Document: "1", Birthdate: "2000-02-29", Number: 7574},
 		{Agency: 2, FirstName: " leading", LastName: "trailing ", Document: "9999999999", Birthdate: "1900-12-01", Number: 9999},
 	}
-	if got := mustAppend(t, s, 2, 0, in); got != 3 {
-		t.Fatalf("Append = %d, want 3", got)
+	res := mustAppendRes(t, mustSession(t, s, 2), 0, in)
+	if res.Stored != 3 || res.New != 3 || res.Digest != digestOf(in...) {
+		t.Fatalf("Append = %+v, want 3 stored, 3 new, digest %v", res, digestOf(in...))
 	}
 	mustStop(t, stop)
 
@@ -35,20 +37,24 @@ func TestStoreAppendStoresBetsExactly(t *testing.T) {
 	if got := mustReadBets(t, path); !reflect.DeepEqual(got, want) {
 		t.Errorf("bets file holds\n%+v\nwant\n%+v", got, want)
 	}
+	if got, want := mustReadFile(t, path), betsFile(t, want...); got != want {
+		t.Errorf("bets file =\n%s\nwant, with each row's digest\n%s", got, want)
+	}
 }
 
 func TestStoreAppendIsIdempotent(t *testing.T) {
 	s, path, stop := runStore(t, 2)
-	if got := mustAppend(t, s, 1, 0, batch(0, 5)); got != 5 {
+	a1 := mustSession(t, s, 1)
+	if got := mustAppend(t, a1, 0, batch(0, 5)); got != 5 {
 		t.Fatalf("first batch: Append = %d, want 5", got)
 	}
-	if got := mustAppend(t, s, 1, 0, batch(0, 5)); got != 5 {
-		t.Fatalf("resent batch: Append = %d, want 5", got)
+	if got := mustAppendRes(t, a1, 0, batch(0, 5)); got.Stored != 5 || got.New != 0 || got.Digest != digestOf(batch(0, 5)...) {
+		t.Fatalf("resent batch: Append = %+v, want 5 stored, none new, the digest of the 5", got)
 	}
-	if got := mustAppend(t, s, 1, 3, batch(3, 5)); got != 8 {
-		t.Fatalf("overlapping batch: Append = %d, want 8", got)
+	if got := mustAppendRes(t, a1, 3, batch(3, 5)); got.Stored != 8 || got.New != 3 || got.Digest != digestOf(batch(0, 8)...) {
+		t.Fatalf("overlapping batch: Append = %+v, want 8 stored, 3 new, the digest of the 8", got)
 	}
-	if got := mustAppend(t, s, 1, 8, nil); got != 8 {
+	if got := mustAppend(t, a1, 8, nil); got != 8 {
 		t.Fatalf("empty batch: Append = %d, want 8", got)
 	}
 	mustStop(t, stop)
@@ -62,12 +68,13 @@ func TestStoreAppendErrors(t *testing.T) {
 	ctx := testCtx(t)
 	t.Run("ErrGap", func(t *testing.T) {
 		s, _, _ := runStore(t, 2)
-		mustAppend(t, s, 1, 0, batch(0, 2))
+		a1 := mustSession(t, s, 1)
+		mustAppend(t, a1, 0, batch(0, 2))
 		for _, first := range []uint64{3, 10} {
-			if _, err := s.Append(ctx, 1, first, batch(int(first), 1)); !errors.Is(err, actors.ErrGap) {
+			if _, err := a1.Append(ctx, first, batch(int(first), 1)); !errors.Is(err, actors.ErrGap) {
 				t.Errorf("Append at %d with 2 stored: err = %v, want ErrGap", first, err)
 			}
-			if _, err := s.Append(ctx, 1, first, nil); !errors.Is(err, actors.ErrGap) {
+			if _, err := a1.Append(ctx, first, nil); !errors.Is(err, actors.ErrGap) {
 				t.Errorf("empty Append at %d with 2 stored: err = %v, want ErrGap", first, err)
 			}
 		}
@@ -76,45 +83,44 @@ func TestStoreAppendErrors(t *testing.T) {
 	t.Run("ErrUnknownAgency", func(t *testing.T) {
 		s, _, _ := runStore(t, 2)
 		for _, agency := range []int{-1, 0, 3} {
-			if _, err := s.Append(ctx, agency, 0, batch(0, 1)); !errors.Is(err, actors.ErrUnknownAgency) {
-				t.Errorf("Append(%d): err = %v, want ErrUnknownAgency", agency, err)
+			if ss, err := s.Open(ctx, agency); !errors.Is(err, actors.ErrUnknownAgency) {
+				t.Errorf("Open(%d) = %v, %v; want ErrUnknownAgency", agency, ss, err)
 			}
 			if _, _, err := s.Stored(ctx, agency); !errors.Is(err, actors.ErrUnknownAgency) {
 				t.Errorf("Stored(%d): err = %v, want ErrUnknownAgency", agency, err)
-			}
-			if err := s.Finish(ctx, agency, 0); !errors.Is(err, actors.ErrUnknownAgency) {
-				t.Errorf("Finish(%d): err = %v, want ErrUnknownAgency", agency, err)
 			}
 		}
 	})
 	t.Run("ErrFinished", func(t *testing.T) {
 		s, _, _ := runStore(t, 2)
-		mustAppend(t, s, 1, 0, batch(0, 2))
-		mustFinish(t, s, 1, 2)
-		if _, err := s.Append(ctx, 1, 2, batch(2, 1)); !errors.Is(err, actors.ErrFinished) {
+		a1 := mustSession(t, s, 1)
+		mustAppend(t, a1, 0, batch(0, 2))
+		mustFinish(t, a1, batch(0, 2))
+		if _, err := a1.Append(ctx, 2, batch(2, 1)); !errors.Is(err, actors.ErrFinished) {
 			t.Errorf("new bets after Finish: err = %v, want ErrFinished", err)
 		}
-		if _, err := s.Append(ctx, 1, 1, batch(1, 2)); !errors.Is(err, actors.ErrFinished) {
+		if _, err := a1.Append(ctx, 1, batch(1, 2)); !errors.Is(err, actors.ErrFinished) {
 			t.Errorf("overlapping batch after Finish: err = %v, want ErrFinished", err)
 		}
-		if got := mustAppend(t, s, 1, 0, batch(0, 2)); got != 2 {
+		if got := mustAppend(t, a1, 0, batch(0, 2)); got != 2 {
 			t.Errorf("resend after Finish: Append = %d, want 2", got)
 		}
-		if got := mustAppend(t, s, 2, 0, batch(0, 1)); got != 1 {
+		if got := mustAppend(t, mustSession(t, s, 2), 0, batch(0, 1)); got != 1 {
 			t.Errorf("another agency after Finish: Append = %d, want 1", got)
 		}
 		mustHaveStored(t, s, 1, 2, true)
 	})
 	t.Run("ErrSealed", func(t *testing.T) {
 		s, _, _ := runStore(t, 2)
-		mustAppend(t, s, 1, 0, batch(0, 2))
+		a1, a2 := mustSession(t, s, 1), mustSession(t, s, 2)
+		mustAppend(t, a1, 0, batch(0, 2))
 		mustDraw(t, s)
-		for agency, first := range map[int]uint64{1: 2, 2: 0} {
-			if _, err := s.Append(ctx, agency, first, batch(int(first), 1)); !errors.Is(err, actors.ErrSealed) {
-				t.Errorf("new bets for agency %d after Draw: err = %v, want ErrSealed", agency, err)
+		for ss, first := range map[*actors.Session]uint64{a1: 2, a2: 0} {
+			if _, err := ss.Append(ctx, first, batch(int(first), 1)); !errors.Is(err, actors.ErrSealed) {
+				t.Errorf("new bets for agency %d after Draw: err = %v, want ErrSealed", ss.Agency(), err)
 			}
 		}
-		if got := mustAppend(t, s, 1, 0, batch(0, 2)); got != 2 {
+		if got := mustAppend(t, a1, 0, batch(0, 2)); got != 2 {
 			t.Errorf("resend after Draw: Append = %d, want 2", got)
 		}
 	})
@@ -123,27 +129,29 @@ func TestStoreAppendErrors(t *testing.T) {
 func TestStoreFinish(t *testing.T) {
 	ctx := testCtx(t)
 	s, _, _ := runStore(t, 2)
-	mustAppend(t, s, 1, 0, batch(0, 3))
+	a1 := mustSession(t, s, 1)
+	mustAppend(t, a1, 0, batch(0, 3))
+	d := digestOf(batch(0, 3)...)
 
 	t.Run("ErrIncomplete", func(t *testing.T) {
 		for _, total := range []uint64{2, 4} {
-			err := s.Finish(ctx, 1, total)
+			err := a1.Finish(ctx, total, d)
 			if !errors.Is(err, actors.ErrIncomplete) {
-				t.Fatalf("Finish(1, %d) with 3 stored: err = %v, want ErrIncomplete", total, err)
+				t.Fatalf("Finish(%d) with 3 stored: err = %v, want ErrIncomplete", total, err)
 			}
 			if want := "stored 3, reported " + strconv.FormatUint(total, 10); !strings.Contains(err.Error(), want) {
-				t.Errorf("Finish(1, %d): err = %q, want it to say %q", total, err, want)
+				t.Errorf("Finish(%d): err = %q, want it to say %q", total, err, want)
 			}
 		}
 		mustHaveStored(t, s, 1, 3, false)
 	})
 	t.Run("right total", func(t *testing.T) {
-		mustFinish(t, s, 1, 3)
-		mustFinish(t, s, 1, 3) // again: fine
+		mustFinish(t, a1, batch(0, 3))
+		mustFinish(t, a1, batch(0, 3)) // again: fine
 		mustHaveStored(t, s, 1, 3, true)
 	})
 	t.Run("no bets", func(t *testing.T) {
-		mustFinish(t, s, 2, 0)
+		mustFinish(t, mustSession(t, s, 2), nil)
 		mustHaveStored(t, s, 2, 0, true)
 	})
 }
@@ -151,10 +159,11 @@ func TestStoreFinish(t *testing.T) {
 func TestStoreDraw(t *testing.T) {
 	s, _, _ := runStore(t, 3)
 	win := domain.WinningNumber
-	mustAppend(t, s, 1, 0, []domain.Bet{bet("11", win), bet("12", 1), bet("13", win)})
-	mustAppend(t, s, 3, 0, []domain.Bet{bet("31", win)})
-	mustAppend(t, s, 2, 0, []domain.Bet{bet("21", win-1)})
-	mustAppend(t, s, 1, 3, []domain.Bet{bet("0014", win)})
+	a1 := mustSession(t, s, 1)
+	mustAppend(t, a1, 0, []domain.Bet{bet("11", win), bet("12", 1), bet("13", win)})
+	mustAppend(t, mustSession(t, s, 3), 0, []domain.Bet{bet("31", win)})
+	mustAppend(t, mustSession(t, s, 2), 0, []domain.Bet{bet("21", win-1)})
+	mustAppend(t, a1, 3, []domain.Bet{bet("0014", win)})
 
 	want := map[int][]string{1: {"11", "13", "0014"}, 3: {"31"}}
 	got := mustDraw(t, s)
@@ -170,15 +179,19 @@ func TestStoreDraw(t *testing.T) {
 
 func TestStoreRecoversCountsOnReopen(t *testing.T) {
 	s, path, stop := runStore(t, 2)
-	mustAppend(t, s, 1, 0, batch(0, 4))
-	mustAppend(t, s, 2, 0, batch(0, 1))
+	mustAppend(t, mustSession(t, s, 1), 0, batch(0, 4))
+	mustAppend(t, mustSession(t, s, 2), 0, batch(0, 1))
 	mustStop(t, stop)
 
 	s = mustOpen(t, path, 2)
 	start(t, s)
 	mustHaveStored(t, s, 1, 4, false)
 	mustHaveStored(t, s, 2, 1, false)
-	if got := mustAppend(t, s, 1, 2, batch(2, 3)); got != 5 {
+	a1 := mustSession(t, s, 1)
+	if a1.Stored != 4 || a1.Digest != digestOf(batch(0, 4)...) || a1.Finished {
+		t.Errorf("session after reopen: stored %d, digest %v, finished %t; want 4, %v, false", a1.Stored, a1.Digest, a1.Finished, digestOf(batch(0, 4)...))
+	}
+	if got := mustAppend(t, a1, 2, batch(2, 3)); got != 5 {
 		t.Errorf("overlapping batch after reopen: Append = %d, want 5", got)
 	}
 	if got, want := docsOf(mustReadBets(t, path), 1), positions(0, 5); !reflect.DeepEqual(got, want) {
@@ -190,11 +203,11 @@ func TestStoreCutsTornRowOnOpen(t *testing.T) {
 	for name, torn := range map[string]string{
 		"partial field":    "1,Ana,Gó",
 		"open quote":       `2,"Ana, Ma`,
-		"whole row but LF": "1,Ana,Lorca,123,1990-01-01,7574",
+		"whole row but LF": "1,Ana,Lorca,123,1990-01-01,7574,0badf00d",
 		"long garbage":     strings.Repeat("x", 200<<10),
 	} {
 		t.Run(name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "bets.csv")
+			path := newStorePath(t, 2)
 			valid := betsFile(t, bet("0", 1), bet("1", 2))
 			mustWriteFile(t, path, valid+torn)
 
@@ -208,14 +221,18 @@ func TestStoreCutsTornRowOnOpen(t *testing.T) {
 			if got := mustReadFile(t, path); got != valid {
 				t.Fatalf("bets file after open = %q, want %q", got, valid)
 			}
-			mustAppend(t, s, 1, 2, batch(2, 1))
+			a1 := mustSession(t, s, 1)
+			if want := digestOf(bet("0", 1), bet("1", 2)); a1.Stored != 2 || a1.Digest != want {
+				t.Errorf("session after the cut: stored %d, digest %v; want 2, %v", a1.Stored, a1.Digest, want)
+			}
+			mustAppend(t, a1, 2, batch(2, 1))
 			if got, want := docsOf(mustReadBets(t, path), 1), positions(0, 3); !reflect.DeepEqual(got, want) {
 				t.Errorf("documents after appending = %v, want %v", got, want)
 			}
 		})
 	}
 	t.Run("only row", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "bets.csv")
+		path := newStorePath(t, 2)
 		mustWriteFile(t, path, "1,Ana")
 		s := mustOpen(t, path, 2)
 		start(t, s)
@@ -233,17 +250,19 @@ func TestOpenStoreErrors(t *testing.T) {
 		content  string
 		agencies int
 		want     error
+		says     string
 	}{
-		{"ErrBadRow", betsFile(t, bet("1", 1)) + "1,not,a,bet\n" + betsFile(t, bet("2", 2)), 2, domain.ErrBadRow},
-		{"ErrUnknownAgency", betsFile(t, bet("1", 1)) + "3,Ana,Lorca,123,1990-01-01,1\n", 2, actors.ErrUnknownAgency},
-		{"ErrUnknownAgency_no_agencies", betsFile(t, bet("1", 1)), 0, actors.ErrUnknownAgency},
+		{"ErrBadRow", betsFile(t, bet("1", 1)) + "1,not,a,bet\n" + betsFile(t, bet("2", 2)), 2, domain.ErrBadRow, "line 2"},
+		{"unknown agency", betsFile(t, bet("1", 1)) + betsFile(t, withAgency(3, bet("2", 2))...), 2, actors.ErrCorrupt, "line 2: agency 3"},
+		{"unknown agency, no agencies", betsFile(t, bet("1", 1)), 0, actors.ErrCorrupt, "line 1: agency 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, tc.name)
+			mustWriteLottery(t, path, testDate, tc.agencies)
 			mustWriteFile(t, path, tc.content)
 			s, err := actors.OpenStore(actors.StoreConfig{Path: path, Agencies: tc.agencies})
-			if !errors.Is(err, tc.want) {
-				t.Fatalf("OpenStore = %v, %v; want error %v", s, err, tc.want)
+			if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.says) {
+				t.Fatalf("OpenStore = %v, %v; want error %v saying %q", s, err, tc.want, tc.says)
 			}
 			if got := mustReadFile(t, path); got != tc.content {
 				t.Errorf("OpenStore changed the bets file to %q", got)
@@ -267,8 +286,8 @@ func TestOpenStoreErrors(t *testing.T) {
 func TestStoreNoAgencies(t *testing.T) {
 	s, path, stop := runStore(t, 0)
 	ctx := testCtx(t)
-	if _, err := s.Append(ctx, 1, 0, batch(0, 1)); !errors.Is(err, actors.ErrUnknownAgency) {
-		t.Errorf("Append(1): err = %v, want ErrUnknownAgency", err)
+	if _, err := s.Open(ctx, 1); !errors.Is(err, actors.ErrUnknownAgency) {
+		t.Errorf("Open(1): err = %v, want ErrUnknownAgency", err)
 	}
 	if _, _, err := s.Stored(ctx, 1); !errors.Is(err, actors.ErrUnknownAgency) {
 		t.Errorf("Stored(1): err = %v, want ErrUnknownAgency", err)
@@ -282,15 +301,19 @@ func TestStoreNoAgencies(t *testing.T) {
 func TestStoreStopped(t *testing.T) {
 	t.Run("after Run returns", func(t *testing.T) {
 		s, _, stop := runStore(t, 2)
+		a1 := mustSession(t, s, 1)
 		mustStop(t, stop)
 		ctx := testCtx(t)
-		if _, err := s.Append(ctx, 1, 0, batch(0, 1)); !errors.Is(err, actors.ErrStopped) {
+		if _, err := s.Open(ctx, 2); !errors.Is(err, actors.ErrStopped) {
+			t.Errorf("Open: err = %v, want ErrStopped", err)
+		}
+		if _, err := a1.Append(ctx, 0, batch(0, 1)); !errors.Is(err, actors.ErrStopped) {
 			t.Errorf("Append: err = %v, want ErrStopped", err)
 		}
 		if _, _, err := s.Stored(ctx, 1); !errors.Is(err, actors.ErrStopped) {
 			t.Errorf("Stored: err = %v, want ErrStopped", err)
 		}
-		if err := s.Finish(ctx, 1, 0); !errors.Is(err, actors.ErrStopped) {
+		if err := a1.Finish(ctx, 0, 0); !errors.Is(err, actors.ErrStopped) {
 			t.Errorf("Finish: err = %v, want ErrStopped", err)
 		}
 		if _, err := s.Draw(ctx); !errors.Is(err, actors.ErrStopped) {
@@ -299,12 +322,16 @@ func TestStoreStopped(t *testing.T) {
 	})
 	t.Run("before Run starts", func(t *testing.T) {
 		s := mustOpen(t, filepath.Join(t.TempDir(), "bets.csv"), 2)
+		a2 := mustSessionBeforeRun(t, s, 2)
 		ctx, cancel := context.WithTimeout(testCtx(t), 20*time.Millisecond)
 		defer cancel()
 		if _, _, err := s.Stored(ctx, 1); !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("Stored before Run: err = %v, want DeadlineExceeded", err)
 		}
-		if _, err := s.Append(ctx, 2, 0, batch(0, 1)); !errors.Is(err, context.DeadlineExceeded) {
+		if _, err := s.Open(ctx, 1); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("Open before Run: err = %v, want DeadlineExceeded", err)
+		}
+		if _, err := a2.Append(ctx, 0, batch(0, 1)); !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("Append before Run: err = %v, want DeadlineExceeded", err)
 		}
 		replies := make(chan error, 1)
@@ -320,7 +347,7 @@ func TestStoreStopped(t *testing.T) {
 	t.Run("queued append", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "bets.csv")
 		s := mustOpen(t, path, 2)
-		wait, err := s.Enqueue(testCtx(t), 1, 0, batch(0, 3))
+		wait, err := mustSessionBeforeRun(t, s, 1).Enqueue(testCtx(t), 0, batch(0, 3))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -347,7 +374,7 @@ func TestStoreStopsOnWriteFailure(t *testing.T) {
 	}
 	stop := start(t, s)
 	ctx := testCtx(t)
-	if n, err := s.Append(ctx, 1, 0, batch(0, 2)); !errors.Is(err, os.ErrClosed) {
+	if n, err := mustSession(t, s, 1).Append(ctx, 0, batch(0, 2)); !errors.Is(err, os.ErrClosed) {
 		t.Fatalf("Append on a failing file = %+v, %v; want ErrClosed", n, err)
 	}
 	if err := stop(); !errors.Is(err, os.ErrClosed) {
@@ -363,10 +390,14 @@ func TestStoreGroupCommit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bets.csv")
 	s := mustOpen(t, path, agencies)
 	ctx := testCtx(t)
+	sessions := make([]*actors.Session, agencies+1)
+	for a := 1; a <= agencies; a++ {
+		sessions[a] = mustSessionBeforeRun(t, s, a)
+	}
 	var waits []func(context.Context) (actors.Appended, error)
 	for r := range rounds { // queued before Run starts: one group
 		for a := 1; a <= agencies; a++ {
-			wait, err := s.Enqueue(ctx, a, uint64(r*size), batch(r*size, size))
+			wait, err := sessions[a].Enqueue(ctx, uint64(r*size), batch(r*size, size))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -376,9 +407,9 @@ func TestStoreGroupCommit(t *testing.T) {
 	stop := start(t, s)
 	for i, wait := range waits {
 		res, err := wait(ctx)
-		n := res.Stored
-		if want := uint64((i/agencies + 1) * size); n != want || err != nil {
-			t.Fatalf("append %d = %d, %v; want %d, nil", i, n, err, want)
+		stored := (i/agencies + 1) * size
+		if want := (actors.Appended{Stored: uint64(stored), Digest: digestOf(batch(0, stored)...), New: size}); res != want || err != nil {
+			t.Fatalf("append %d = %+v, %v; want %+v, nil", i, res, err, want)
 		}
 	}
 	mustStop(t, stop)
@@ -400,7 +431,8 @@ func TestStoreConcurrentAppends(t *testing.T) {
 	ctx := testCtx(t)
 	errc := make(chan error, agencies)
 	for a := 1; a <= agencies; a++ {
-		go func() { errc <- appendAll(ctx, s, a, batches, size) }()
+		ss := mustSession(t, s, a)
+		go func() { errc <- appendAll(ctx, ss, batches, size) }()
 	}
 	for range agencies {
 		if err := mustRecv(t, errc); err != nil {
@@ -421,23 +453,26 @@ func TestStoreConcurrentAppends(t *testing.T) {
 	t.Logf("%d appends (half of them resent), %d fsyncs", 2*agencies*batches, s.Syncs())
 }
 
-// appendAll appends agency's batches in order, each one twice, as a client
-// resending after a lost reply would.
-func appendAll(ctx context.Context, s *actors.Store, agency, batches, size int) error {
+// appendAll appends the session's batches in order, each one twice, as a
+// client resending after a lost reply would.
+func appendAll(ctx context.Context, ss *actors.Session, batches, size int) error {
 	for i := range batches {
 		first := i * size
 		for range 2 {
-			n, err := s.Append(ctx, agency, uint64(first), batch(first, size))
+			n, err := ss.Append(ctx, uint64(first), batch(first, size))
 			if err != nil {
 				return err
 			}
 			if n.Stored != uint64(first+size) {
-				return errors.New("agency " + strconv.Itoa(agency) + ": wrong count " + strconv.FormatUint(n.Stored, 10))
+				return fmt.Errorf("agency %d: wrong count %d", ss.Agency(), n.Stored)
 			}
 		}
 	}
 	return nil
 }
+
+// testDate is the lottery date of the stores the tests make by hand.
+const testDate = "2024-06-01"
 
 // runStore opens a store on a new bets file and runs it until the test ends.
 func runStore(tb testing.TB, agencies int) (s *actors.Store, path string, stop func() error) {
@@ -449,11 +484,22 @@ func runStore(tb testing.TB, agencies int) (s *actors.Store, path string, stop f
 
 func mustOpen(tb testing.TB, path string, agencies int) *actors.Store {
 	tb.Helper()
-	s, err := actors.OpenStore(actors.StoreConfig{Path: path, Agencies: agencies})
+	return mustOpenConfig(tb, actors.StoreConfig{Path: path, Agencies: agencies})
+}
+
+func mustOpenConfig(tb testing.TB, cfg actors.StoreConfig) *actors.Store {
+	tb.Helper()
+	s, err := actors.OpenStore(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	return s
+}
+
+// mustCloseStore runs s and stops it at once: a store opened only to look.
+func mustCloseStore(tb testing.TB, s *actors.Store) {
+	tb.Helper()
+	mustStop(tb, start(tb, s))
 }
 
 func mustStop(tb testing.TB, stop func() error) {
@@ -463,19 +509,47 @@ func mustStop(tb testing.TB, stop func() error) {
 	}
 }
 
-func mustAppend(tb testing.TB, s *actors.Store, agency int, first uint64, bets []domain.Bet) uint64 {
+// mustSession opens a session for agency on the running store s.
+func mustSession(tb testing.TB, s *actors.Store, agency int) *actors.Session {
 	tb.Helper()
-	n, err := s.Append(testCtx(tb), agency, first, bets)
+	ss, err := s.Open(testCtx(tb), agency)
 	if err != nil {
-		tb.Fatalf("Append(%d, %d, %d bets): %v", agency, first, len(bets), err)
+		tb.Fatalf("Open(%d): %v", agency, err)
 	}
-	return n.Stored
+	return ss
 }
 
-func mustFinish(tb testing.TB, s *actors.Store, agency int, total uint64) {
+// mustSessionBeforeRun opens a session for agency on s before its Run
+// starts, so that the test can queue appends for Run to find.
+func mustSessionBeforeRun(tb testing.TB, s *actors.Store, agency int) *actors.Session {
 	tb.Helper()
-	if err := s.Finish(testCtx(tb), agency, total); err != nil {
-		tb.Fatalf("Finish(%d, %d): %v", agency, total, err)
+	ss, err := s.OpenBeforeRun(agency)
+	if err != nil {
+		tb.Fatalf("Open(%d) before Run: %v", agency, err)
+	}
+	return ss
+}
+
+// mustAppend appends through ss and returns the agency's bets stored.
+func mustAppend(tb testing.TB, ss *actors.Session, first uint64, bets []domain.Bet) uint64 {
+	tb.Helper()
+	return mustAppendRes(tb, ss, first, bets).Stored
+}
+
+func mustAppendRes(tb testing.TB, ss *actors.Session, first uint64, bets []domain.Bet) actors.Appended {
+	tb.Helper()
+	res, err := ss.Append(testCtx(tb), first, bets)
+	if err != nil {
+		tb.Fatalf("agency %d: Append(%d, %d bets): %v", ss.Agency(), first, len(bets), err)
+	}
+	return res
+}
+
+// mustFinish finishes ss's agency with all its bets, which are bets.
+func mustFinish(tb testing.TB, ss *actors.Session, bets []domain.Bet) {
+	tb.Helper()
+	if err := ss.Finish(testCtx(tb), uint64(len(bets)), digestOf(bets...)); err != nil {
+		tb.Fatalf("agency %d: Finish(%d): %v", ss.Agency(), len(bets), err)
 	}
 }
 
@@ -496,9 +570,18 @@ func mustHaveStored(tb testing.TB, s *actors.Store, agency int, stored uint64, f
 	}
 }
 
-// bet returns a valid bet with the given document and number.
+// bet returns a valid bet of agency 1 with the given document and number.
 func bet(doc string, number int) domain.Bet {
 	return domain.Bet{Agency: 1, FirstName: "Santiago Lionel", LastName: "Lorca", Document: doc, Birthdate: "1999-03-17", Number: number}
+}
+
+// withAgency returns bs with their agency set to agency.
+func withAgency(agency int, bs ...domain.Bet) []domain.Bet {
+	bs = bets(bs...)
+	for i := range bs {
+		bs[i].Agency = agency
+	}
+	return bs
 }
 
 // bets copies bs.
@@ -533,13 +616,36 @@ func docsOf(bs []domain.Bet, agency int) []string {
 	return docs
 }
 
-// betsFile returns bs as rows of a bets file.
+// betsOf returns agency's bets, in order.
+func betsOf(bs []domain.Bet, agency int) []domain.Bet {
+	var mine []domain.Bet
+	for _, b := range bs {
+		if b.Agency == agency {
+			mine = append(mine, b)
+		}
+	}
+	return mine
+}
+
+// digestOf returns the stream digest of bs, in order.
+func digestOf(bs ...domain.Bet) domain.Digest {
+	var h domain.Digester
+	return h.Add(0, bs...)
+}
+
+// betsFile returns bs as rows of a bets file, each with its agency's
+// stream digest up to it, as the store writes them.
 func betsFile(tb testing.TB, bs ...domain.Bet) string {
 	tb.Helper()
-	var buf bytes.Buffer
-	w := domain.NewBetsWriter(&buf)
+	var (
+		buf     bytes.Buffer
+		h       domain.Digester
+		digests = map[int]domain.Digest{}
+	)
+	w := domain.NewBetsWriter(&buf, 0)
 	for _, b := range bs {
-		if err := w.Write(b); err != nil {
+		digests[b.Agency] = h.Add(digests[b.Agency], b)
+		if err := w.Write(domain.Row{Bet: b, Digest: digests[b.Agency]}); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -547,6 +653,27 @@ func betsFile(tb testing.TB, bs ...domain.Bet) string {
 		tb.Fatal(err)
 	}
 	return buf.String()
+}
+
+// doneLine returns the done file's line for agency finished with bs.
+func doneLine(agency int, bs ...domain.Bet) string {
+	return fmt.Sprintf("%d,%d,%v\n", agency, len(bs), digestOf(bs...))
+}
+
+// newStorePath returns the path of a bets file in a new directory, beside
+// the lottery file of a lottery of testDate for agencies: a store to
+// write by hand.
+func newStorePath(tb testing.TB, agencies int) string {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "bets.csv")
+	mustWriteLottery(tb, path, testDate, agencies)
+	return path
+}
+
+// mustWriteLottery writes the lottery file of the store at path.
+func mustWriteLottery(tb testing.TB, path, date string, agencies int) {
+	tb.Helper()
+	mustWriteFile(tb, actors.LotteryPath(path), fmt.Sprintf("00000000c0ffee00,%s,%d\n", date, agencies))
 }
 
 func mustReadBets(tb testing.TB, path string) []domain.Bet {
