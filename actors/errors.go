@@ -31,6 +31,9 @@ var (
 	// ErrFenced means a newer session of the same agency has taken over:
 	// the older one may not write.
 	ErrFenced = errors.New("a newer session of the agency took over")
+	// ErrStale means a session claimed older than the agency's live one:
+	// a hello processed after a newer one of the same agency.
+	ErrStale = errors.New("an older claim than the agency's live session")
 	// ErrInUse means another process holds the store's lock.
 	ErrInUse = errors.New("store in use")
 	// ErrOtherLottery means the store belongs to another lottery than the

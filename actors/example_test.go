@@ -25,7 +25,7 @@ func ExampleStore() {
 	go func() { stopped <- s.Run(ctx) }()
 
 	b := domain.Bet{FirstName: "Ana", LastName: "Lorca", Document: "30904465", Birthdate: "1999-03-17", Number: domain.WinningNumber}
-	agency1, _ := s.Open(ctx, 1) // agency 1's connection
+	agency1, _ := s.Open(ctx, 1, actors.Claim{}) // agency 1's connection
 	n, _ := agency1.Append(ctx, 0, []domain.Bet{b, b})
 	fmt.Println("stored:", n.Stored, "new:", n.New, "digest:", n.Digest)
 	n, _ = agency1.Append(ctx, 0, []domain.Bet{b, b}) // a resend is not stored twice
@@ -37,7 +37,7 @@ func ExampleStore() {
 	_, err = agency1.Append(ctx, 5, []domain.Bet{b})
 	fmt.Println(err)
 
-	again, _ := s.Open(ctx, 1) // the agency reconnects: the old connection is fenced
+	again, _ := s.Open(ctx, 1, actors.Claim{}) // the agency reconnects: the old connection is fenced
 	<-agency1.Fenced()
 	fmt.Println(agency1.Finish(ctx, 2, n.Digest))
 	fmt.Println("reconnected: stored", again.Stored, "digest", again.Digest)
@@ -72,7 +72,7 @@ func ExampleStore_Recovered() {
 	stopped := make(chan error, 1)
 	go func() { stopped <- s.Run(ctx) }()
 	b := domain.Bet{FirstName: "Ana", LastName: "Lorca", Document: "30904465", Birthdate: "1999-03-17", Number: 1}
-	agency1, _ := s.Open(ctx, 1)
+	agency1, _ := s.Open(ctx, 1, actors.Claim{})
 	n, _ := agency1.Append(ctx, 0, []domain.Bet{b, b, b})
 	agency1.Finish(ctx, 3, n.Digest)
 	cancel()
@@ -91,7 +91,7 @@ func ExampleStore_Recovered() {
 	fmt.Printf("done file: %q\n", done)
 	ctx, cancel = context.WithCancel(context.Background())
 	go func() { stopped <- s.Run(ctx) }()
-	agency1, _ = s.Open(ctx, 1)
+	agency1, _ = s.Open(ctx, 1, actors.Claim{})
 	fmt.Println("agency 1 finished:", agency1.Finished, "stored:", agency1.Stored, "digest:", agency1.Digest)
 	cancel()
 	<-stopped

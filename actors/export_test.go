@@ -17,7 +17,7 @@ func (s *Store) CloseDoneFile() error { return s.donef.Close() }
 // waiting: in one group, or fenced before they are applied. Call it only
 // before Run starts.
 func (s *Store) OpenBeforeRun(agency int) (*Session, error) {
-	rep := s.open(agency)
+	rep := s.open(openReq{agency: agency})
 	if rep.err != nil {
 		return nil, rep.err
 	}

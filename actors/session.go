@@ -25,9 +25,27 @@ type Session struct {
 	Finished bool          // the agency's done is recorded
 }
 
+// Claim orders the sessions of an agency: when the agency's process
+// started (Unix nanoseconds) and the connection's number within it.
+type Claim struct {
+	Started uint64
+	Attempt uint32
+}
+
+// before reports whether c is older than d.
+func (c Claim) before(d Claim) bool {
+	return c.Started < d.Started || c.Started == d.Started && c.Attempt < d.Attempt
+}
+
 type openReq struct {
 	agency int
+	claim  Claim
 	reply  chan openRep
+}
+
+type closeReq struct {
+	agency int
+	epoch  uint64
 }
 
 type openRep struct {
@@ -36,10 +54,12 @@ type openRep struct {
 }
 
 // Open starts a session for agency, fencing the agency's previous one,
-// whose Fenced channel is closed. It fails with ErrUnknownAgency for an
-// agency outside 1..N.
-func (s *Store) Open(ctx context.Context, agency int) (*Session, error) {
-	req := openReq{agency, make(chan openRep, 1)}
+// whose Fenced channel is closed. A claim older than that of the agency's
+// live session (one not closed yet) is refused with ErrStale instead: an
+// older hello, processed late, must not take the agency from a newer one.
+// It fails with ErrUnknownAgency for an agency outside 1..N.
+func (s *Store) Open(ctx context.Context, agency int, claim Claim) (*Session, error) {
+	req := openReq{agency, claim, make(chan openRep, 1)}
 	rep, err := call(ctx, s.openc, req, req.reply, s.done)
 	if err == nil {
 		err = rep.err
@@ -50,16 +70,21 @@ func (s *Store) Open(ctx context.Context, agency int) (*Session, error) {
 	return &rep.s, nil
 }
 
-func (s *Store) open(agency int) openRep {
+func (s *Store) open(req openReq) openRep {
+	agency := req.agency
 	if !s.known(agency) {
 		return openRep{err: unknown(agency)}
 	}
 	st := &s.streams[agency-1]
+	if st.live && req.claim.before(st.claim) {
+		return openRep{err: ErrStale}
+	}
 	if st.fence != nil {
 		close(st.fence)
 	}
 	st.epoch++
 	st.fence = make(chan struct{})
+	st.claim, st.live = req.claim, true
 	return openRep{s: Session{
 		st: s, agency: agency, epoch: st.epoch, fenced: st.fence,
 		Stored: st.stored, Digest: st.digest, Finished: st.finished,
@@ -75,6 +100,22 @@ type Held struct {
 
 // Held returns what the store held for the agency when the session opened.
 func (ss *Session) Held() Held { return Held{ss.Stored, ss.Digest, ss.Finished} }
+
+// Close ends the session: the agency has no live session any more, unless
+// a newer one has opened since, so that any claim may open the next. It
+// does not wait for the store.
+func (ss *Session) Close() {
+	select {
+	case ss.st.closec <- closeReq{ss.agency, ss.epoch}:
+	case <-ss.st.done:
+	}
+}
+
+func (s *Store) closeSession(req closeReq) {
+	if st := &s.streams[req.agency-1]; st.epoch == req.epoch {
+		st.live = false
+	}
+}
 
 // Agency returns the session's agency.
 func (ss *Session) Agency() int { return ss.agency }

@@ -39,6 +39,7 @@ type Store struct {
 	lottery Lottery
 	appendc chan appendReq
 	openc   chan openReq
+	closec  chan closeReq
 	storedc chan storedReq
 	finishc chan finishReq
 	drawc   chan drawReq
@@ -63,6 +64,8 @@ type stream struct {
 	finished bool          // in the done file
 	epoch    uint64        // of the agency's latest session; 0: none yet
 	fence    chan struct{} // closed when a newer session opens
+	claim    Claim         // the latest session's
+	live     bool          // the latest session is not closed
 	// index holds the file offset of the agency's bets at positions 0,
 	// indexEvery, 2*indexEvery, …: where to start reading to find the
 	// digest at a position (see digestAt).
@@ -153,6 +156,7 @@ func OpenStore(cfg StoreConfig) (*Store, error) {
 		cfg:     cfg,
 		appendc: make(chan appendReq, maxGroup),
 		openc:   make(chan openReq),
+		closec:  make(chan closeReq, maxGroup),
 		storedc: make(chan storedReq),
 		finishc: make(chan finishReq),
 		drawc:   make(chan drawReq),
@@ -195,6 +199,10 @@ func isEmpty(files ...*os.File) (bool, error) {
 	return true, nil
 }
 
+// Close closes the files of a store whose Run has not started, releasing
+// its lock. Call it only instead of Run.
+func (s *Store) Close() error { return s.closeFiles() }
+
 // Lottery returns the lottery the store belongs to. It does not change.
 func (s *Store) Lottery() Lottery { return s.lottery }
 
@@ -231,7 +239,9 @@ func (s *Store) Run(ctx context.Context) error {
 				return err
 			}
 		case req := <-s.openc:
-			req.reply <- s.open(req.agency)
+			req.reply <- s.open(req)
+		case req := <-s.closec:
+			s.closeSession(req)
 		case req := <-s.storedc:
 			req.reply <- s.stat(req.agency)
 		case req := <-s.finishc:

@@ -83,7 +83,7 @@ func TestStoreAppendErrors(t *testing.T) {
 	t.Run("ErrUnknownAgency", func(t *testing.T) {
 		s, _, _ := runStore(t, 2)
 		for _, agency := range []int{-1, 0, 3} {
-			if ss, err := s.Open(ctx, agency); !errors.Is(err, actors.ErrUnknownAgency) {
+			if ss, err := s.Open(ctx, agency, actors.Claim{}); !errors.Is(err, actors.ErrUnknownAgency) {
 				t.Errorf("Open(%d) = %v, %v; want ErrUnknownAgency", agency, ss, err)
 			}
 			if _, _, err := s.Stored(ctx, agency); !errors.Is(err, actors.ErrUnknownAgency) {
@@ -286,7 +286,7 @@ func TestOpenStoreErrors(t *testing.T) {
 func TestStoreNoAgencies(t *testing.T) {
 	s, path, stop := runStore(t, 0)
 	ctx := testCtx(t)
-	if _, err := s.Open(ctx, 1); !errors.Is(err, actors.ErrUnknownAgency) {
+	if _, err := s.Open(ctx, 1, actors.Claim{}); !errors.Is(err, actors.ErrUnknownAgency) {
 		t.Errorf("Open(1): err = %v, want ErrUnknownAgency", err)
 	}
 	if _, _, err := s.Stored(ctx, 1); !errors.Is(err, actors.ErrUnknownAgency) {
@@ -304,7 +304,7 @@ func TestStoreStopped(t *testing.T) {
 		a1 := mustSession(t, s, 1)
 		mustStop(t, stop)
 		ctx := testCtx(t)
-		if _, err := s.Open(ctx, 2); !errors.Is(err, actors.ErrStopped) {
+		if _, err := s.Open(ctx, 2, actors.Claim{}); !errors.Is(err, actors.ErrStopped) {
 			t.Errorf("Open: err = %v, want ErrStopped", err)
 		}
 		if _, err := a1.Append(ctx, 0, batch(0, 1)); !errors.Is(err, actors.ErrStopped) {
@@ -328,7 +328,7 @@ func TestStoreStopped(t *testing.T) {
 		if _, _, err := s.Stored(ctx, 1); !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("Stored before Run: err = %v, want DeadlineExceeded", err)
 		}
-		if _, err := s.Open(ctx, 1); !errors.Is(err, context.DeadlineExceeded) {
+		if _, err := s.Open(ctx, 1, actors.Claim{}); !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("Open before Run: err = %v, want DeadlineExceeded", err)
 		}
 		if _, err := a2.Append(ctx, 0, batch(0, 1)); !errors.Is(err, context.DeadlineExceeded) {
@@ -512,7 +512,7 @@ func mustStop(tb testing.TB, stop func() error) {
 // mustSession opens a session for agency on the running store s.
 func mustSession(tb testing.TB, s *actors.Store, agency int) *actors.Session {
 	tb.Helper()
-	ss, err := s.Open(testCtx(tb), agency)
+	ss, err := s.Open(testCtx(tb), agency, actors.Claim{})
 	if err != nil {
 		tb.Fatalf("Open(%d): %v", agency, err)
 	}

@@ -25,6 +25,13 @@ type agency struct {
 	retry *retry
 	conn  *client.Conn // the session's connection
 
+	// Every hello says when this process started and the how-manieth
+	// connection it is: the server refuses an older hello than the
+	// agency's live session (one of ours it processed late, or one of a
+	// killed predecessor) instead of letting it fence the live one.
+	started  time.Time
+	attempts uint32
+
 	batch wire.Batch // the batch being filled; Bets is reused
 	size  int        // sum of wire.BetSize over batch.Bets
 
@@ -57,7 +64,7 @@ type lottery struct {
 }
 
 func newAgency(cfg Config, log *slog.Logger) *agency {
-	return &agency{cfg: cfg, log: log}
+	return &agency{cfg: cfg, log: log, started: time.Now()}
 }
 
 // run runs the echo phase (see echoLoop), then sessions until the agency
@@ -228,7 +235,9 @@ func (a *agency) connect(ctx context.Context) (wire.Welcome, error) {
 	if err != nil {
 		return wire.Welcome{}, a.failReply("connect", err)
 	}
-	w, err := conn.Hello(ctx, uint32(a.cfg.ID), a.cfg.Secret)
+	a.attempts++
+	w, err := conn.HelloAs(ctx, wire.Hello{Agency: uint32(a.cfg.ID), Secret: a.cfg.Secret,
+		Started: uint64(a.started.UnixNano()), Attempt: a.attempts})
 	if err != nil {
 		conn.Close()
 		return wire.Welcome{}, a.failReply("connect", err)
@@ -305,6 +314,7 @@ func (a *agency) winners(ctx context.Context) ([]string, error) {
 	if wait <= 0 {
 		return nil, noDraw(os.ErrDeadlineExceeded)
 	}
+	waited := a.waited
 	stop := a.sayWaiting()
 	docs, err := a.conn.Winners(ctx, wait)
 	stop()
@@ -314,7 +324,9 @@ func (a *agency) winners(ctx context.Context) ([]string, error) {
 	case !time.Now().Before(a.drawBy):
 		return nil, noDraw(err)
 	}
-	a.retry.alive() // the query was parked until now: waiting is no failure
+	if a.waited > waited {
+		a.retry.alive() // the query was parked until now: waiting is no failure
+	}
 	return nil, a.failReply("consulta_ganadores", err)
 }
 

@@ -36,6 +36,11 @@ func (a *agency) stream(ctx context.Context, single *domain.Bet, f io.Reader, w 
 	a.expect = a.expect[:0]
 	a.welcome, a.pos, a.digest, a.checked = w, 0, 0, false
 	if single != nil {
+		// Judged on the lottery's date too: the configuration could check
+		// only its form and the clock.
+		if err := single.ValidateOn(a.lottery.day); err != nil {
+			return 0, 0, fail("apuesta_enviada", fmt.Errorf("the single bet is not valid in the lottery of %s: %w", a.lottery.date, err))
+		}
 		if err := a.next(ctx, *single, true); err != nil {
 			return 0, 0, err
 		}

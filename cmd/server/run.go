@@ -77,15 +77,18 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 // connections (in-flight requests finish, parked queries get an error), then
 // the coordinator, then the store (flush, fsync, close).
 func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+	// The store first: a second server on the same store says so, whatever
+	// its port, and no connection waits in the backlog while the store
+	// recovers (a hello its agency gave up on meanwhile is stale).
+	st, err := actors.OpenStore(actors.StoreConfig{Path: cfg.StorePath, Agencies: cfg.Agencies, Date: cfg.LotteryDate})
+	if err != nil {
+		return &hinted{fmt.Errorf("open store: %w", err), storeHint(err, cfg)}
+	}
 	addr := net.JoinHostPort(cfg.IP, strconv.Itoa(cfg.Port))
 	ln, err := server.Listen(addr, cfg.ListenBacklog)
 	if err != nil {
+		st.Close()
 		return &hinted{err, listenHint(err, cfg)}
-	}
-	st, err := actors.OpenStore(actors.StoreConfig{Path: cfg.StorePath, Agencies: cfg.Agencies, Date: cfg.LotteryDate})
-	if err != nil {
-		ln.Close()
-		return &hinted{fmt.Errorf("open store: %w", err), storeHint(err, cfg)}
 	}
 	rec := st.Recovered()
 	logline.Success(log, "recover", recoverAttrs(st.Lottery(), rec)...)

@@ -103,7 +103,15 @@ func (c *Conn) Close() error { return c.nc.Close() }
 // birthdates are judged. The Conn checks none of them: it does not know the
 // agency's bets.
 func (c *Conn) Hello(ctx context.Context, agency uint32, secret string) (wire.Welcome, error) {
-	m, err := c.call(ctx, "hello", wire.Hello{Version: wire.Version, Agency: agency, Secret: secret})
+	return c.HelloAs(ctx, wire.Hello{Agency: agency, Secret: secret})
+}
+
+// HelloAs is Hello with the hello's every field but the version given:
+// an agency process sets Started and Attempt, which order its connections
+// (see wire.Hello), so that a stale one of its own cannot fence it.
+func (c *Conn) HelloAs(ctx context.Context, h wire.Hello) (wire.Welcome, error) {
+	h.Version = wire.Version
+	m, err := c.call(ctx, "hello", h)
 	if err != nil {
 		return wire.Welcome{}, err
 	}

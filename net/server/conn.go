@@ -26,6 +26,8 @@ import (
 // pings and dripped bytes buy no time); then idle_timeout after the last
 // request that did work was handled.
 type conn struct {
+	echoed   bool            // an echo has been logged
+	fenced   <-chan struct{} // the session's Fenced, once a hello is accepted
 	srv      *Server
 	c        net.Conn
 	br       *bufio.Reader
@@ -99,6 +101,9 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn, st *seat) {
 	stop := context.AfterFunc(ctx, func() { c.SetWriteDeadline(time.Now().Add(shutdownGrace)) })
 	defer stop()
 	err := cn.serve(ctx)
+	if cn.sess != nil {
+		cn.sess.Close() // every batch it enqueued is settled: serve waited
+	}
 	var ec *errClose
 	if errors.As(err, &ec) {
 		cn.write(wire.Error{Code: ec.code, Reason: ec.reason})
@@ -291,9 +296,11 @@ func (cn *conn) setWriteDeadline() {
 	cn.c.SetWriteDeadline(cn.writeDeadline(cn.srv.cfg.WriteTimeout))
 	select {
 	case <-cn.stopping:
-		cn.c.SetWriteDeadline(cn.writeDeadline(min(shutdownGrace, cn.srv.cfg.WriteTimeout)))
+	case <-cn.fenced: // a fenced peer is most often gone
 	default:
+		return
 	}
+	cn.c.SetWriteDeadline(cn.writeDeadline(min(shutdownGrace, cn.srv.cfg.WriteTimeout)))
 }
 
 func (cn *conn) writeDeadline(d time.Duration) time.Time {

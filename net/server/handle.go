@@ -73,11 +73,15 @@ func (cn *conn) hello(ctx context.Context, h wire.Hello) error {
 	}
 	// The session fences the agency's older connection, if any: from now
 	// on nothing it sent is stored, so the welcome's count is exact.
-	sess, err := cn.srv.cfg.Store.Open(context.WithoutCancel(ctx), int(h.Agency))
+	claim := actors.Claim{Started: h.Started, Attempt: h.Attempt}
+	sess, err := cn.srv.cfg.Store.Open(context.WithoutCancel(ctx), int(h.Agency), claim)
+	if errors.Is(err, actors.ErrStale) {
+		return closeWith(wire.CodeFenced, "agency %d is held by a newer connection; this hello is older (a stale connection, or a process since replaced)", h.Agency)
+	}
 	if err != nil {
 		return cn.actorFailed(err)
 	}
-	cn.agency, cn.sess = int(h.Agency), sess
+	cn.agency, cn.sess, cn.fenced = int(h.Agency), sess, sess.Fenced()
 	cn.closeWhenFenced(ctx)
 	held, lot := sess.Held(), cn.srv.lottery
 	cn.admitted()
@@ -93,6 +97,7 @@ func (cn *conn) closeWhenFenced(ctx context.Context) {
 	go func() {
 		select {
 		case <-cn.sess.Fenced():
+			cn.c.SetWriteDeadline(time.Now().Add(shutdownGrace)) // see setWriteDeadline
 			cn.fence(fenced(cn.agency))
 		case <-ctx.Done():
 		}
@@ -190,7 +195,12 @@ func (cn *conn) echo(e wire.Echo) error {
 	if err != nil {
 		ip = cn.peer
 	}
-	cn.log.Info("receive_message", "result", "success", "ip", ip, "msg", e.Text)
+	// Before hello, one line per connection: a stranger's echoes cannot
+	// flood the log (the course's agencies send one per connection).
+	if cn.agency != 0 || !cn.echoed {
+		cn.log.Info("receive_message", "result", "success", "ip", ip, "msg", e.Text)
+		cn.echoed = true
+	}
 	return cn.write(e)
 }
 

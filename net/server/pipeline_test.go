@@ -66,7 +66,8 @@ type heldStore struct {
 	gone   chan struct{}
 }
 
-func (s heldStore) Open(context.Context, int) (server.Session, error) { return s, nil }
+func (s heldStore) Open(context.Context, int, actors.Claim) (server.Session, error) { return s, nil }
+func (heldStore) Close()                                                            {}
 func (heldStore) Lottery() actors.Lottery {
 	return actors.Lottery{Date: time.Now().UTC().Truncate(24 * time.Hour), Agencies: 1}
 }

@@ -21,7 +21,7 @@ import (
 // agency connection (a newer one fences the older), and the lottery.
 // StoreActor makes one of the actor.
 type Store interface {
-	Open(ctx context.Context, agency int) (Session, error)
+	Open(ctx context.Context, agency int, claim actors.Claim) (Session, error)
 	Lottery() actors.Lottery
 }
 
@@ -32,6 +32,7 @@ type Session interface {
 	Fenced() <-chan struct{}
 	Enqueue(ctx context.Context, first uint64, bets []domain.Bet) (wait func(context.Context) (actors.Appended, error), err error)
 	Finish(ctx context.Context, total uint64, digest domain.Digest) error
+	Close()
 }
 
 // StoreActor returns the store actor as a Store.
@@ -39,8 +40,8 @@ func StoreActor(st *actors.Store) Store { return storeActor{st} }
 
 type storeActor struct{ *actors.Store }
 
-func (s storeActor) Open(ctx context.Context, agency int) (Session, error) {
-	ss, err := s.Store.Open(ctx, agency)
+func (s storeActor) Open(ctx context.Context, agency int, claim actors.Claim) (Session, error) {
+	ss, err := s.Store.Open(ctx, agency, claim)
 	if err != nil {
 		return nil, err
 	}

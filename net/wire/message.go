@@ -20,11 +20,19 @@ type Message interface {
 }
 
 // Hello opens a session: the protocol version, the agency's id and, when
-// the server is configured with secrets, the agency's secret.
+// the server is configured with secrets, the agency's secret. Started (when
+// the agency's process started, in Unix nanoseconds) and Attempt (the
+// connection's number within that process, from 1) order the agency's
+// hellos: a hello older than the agency's live session is refused instead
+// of fencing it, so a stale hello — left in the server's backlog by a
+// connection its process gave up on, or by a process since killed — cannot
+// take the agency from the live one.
 type Hello struct {
 	Version uint8
 	Agency  uint32
 	Secret  string
+	Started uint64
+	Attempt uint32
 }
 
 // Welcome accepts a hello. Stored is how many of the agency's bets the
@@ -130,6 +138,8 @@ func (m Hello) encode(e *encoder) {
 	e.u8(m.Version)
 	e.u32(m.Agency)
 	e.str(m.Secret)
+	e.u64(m.Started)
+	e.u32(m.Attempt)
 }
 
 func (m Welcome) encode(e *encoder) {
@@ -263,7 +273,7 @@ func Decode(f Frame) (Message, error) {
 	var m Message
 	switch f.Type {
 	case TypeHello:
-		m = Hello{Version: d.u8(), Agency: d.u32(), Secret: d.str()}
+		m = Hello{Version: d.u8(), Agency: d.u32(), Secret: d.str(), Started: d.u64(), Attempt: d.u32()}
 	case TypeWelcome:
 		m = Welcome{Stored: d.u64(), Finished: d.bool(), Digest: domain.Digest(d.u32()), Lottery: d.u64(), Date: d.str()}
 	case TypeBatch:
