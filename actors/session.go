@@ -102,8 +102,8 @@ type Held struct {
 func (ss *Session) Held() Held { return Held{ss.Stored, ss.Digest, ss.Finished} }
 
 // Close ends the session: the agency has no live session any more, unless
-// a newer one has opened since, so that any claim may open the next. It
-// does not wait for the store.
+// a newer one has opened since, so that any claim may open the next. Once
+// it returns the store has taken it: an Open after it sees it.
 func (ss *Session) Close() {
 	select {
 	case ss.st.closec <- closeReq{ss.agency, ss.epoch}:

@@ -156,7 +156,7 @@ func OpenStore(cfg StoreConfig) (*Store, error) {
 		cfg:     cfg,
 		appendc: make(chan appendReq, maxGroup),
 		openc:   make(chan openReq),
-		closec:  make(chan closeReq, maxGroup),
+		closec:  make(chan closeReq),
 		storedc: make(chan storedReq),
 		finishc: make(chan finishReq),
 		drawc:   make(chan drawReq),
