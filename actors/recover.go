@@ -90,6 +90,7 @@ func (s *Store) recover() error {
 // winners. A row that fails is ErrCorrupt, naming its line.
 func (s *Store) readBets(size int64) error {
 	br := domain.NewBetsReader(bufioReader(s.f, 0, size), 0)
+	day := domain.DayOf(s.lottery.Date)
 	for {
 		row, err := br.Next()
 		if err == io.EOF {
@@ -102,7 +103,7 @@ func (s *Store) readBets(size int64) error {
 		if !s.known(a) {
 			return fmt.Errorf("%w: line %d: agency %d, the lottery has agencies 1..%d", ErrCorrupt, br.Line(), a, s.cfg.Agencies)
 		}
-		if err := row.ValidateOn(s.lottery.Date); err != nil {
+		if err := row.ValidateBy(day); err != nil {
 			return fmt.Errorf("%w: line %d: not a valid bet on the lottery's date %s: %w", ErrCorrupt, br.Line(), s.lottery.DateText(), err)
 		}
 		st := &s.streams[a-1]

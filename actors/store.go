@@ -51,7 +51,8 @@ type Store struct {
 	donef    *os.File // the done file: a line agency,total,digest per finished agency
 	bw       *domain.BetsWriter
 	digester domain.Digester
-	streams  []stream // at index agency-1
+	after    []domain.Digest // reused by each group for its bets' digests
+	streams  []stream        // at index agency-1
 	sealed   bool
 	winners  map[int][]string // documents of the winning bets stored, by agency, in file order
 	syncs    int              // fsyncs of appended bets, for tests
@@ -338,6 +339,7 @@ type group struct {
 	stored   []uint64
 	digests  []domain.Digest
 	accepted []pending
+	after    []domain.Digest // holds every pending's digests
 }
 
 // commit applies a group of appends, writes their new bets, fsyncs once and
@@ -345,10 +347,18 @@ type group struct {
 // append gets the error, nothing is counted as stored, and commit returns
 // the error.
 func (s *Store) commit(reqs []appendReq) error {
+	n := 0
+	for _, req := range reqs {
+		n += len(req.bets)
+	}
+	if cap(s.after) < n {
+		s.after = make([]domain.Digest, 0, n)
+	}
 	g := &group{
 		stored:   make([]uint64, len(s.streams)),
 		digests:  make([]domain.Digest, len(s.streams)),
 		accepted: make([]pending, 0, len(reqs)),
+		after:    s.after[:0], // room for every bet: the pendings' slices stay put
 	}
 	for i, st := range s.streams {
 		g.stored[i], g.digests[i] = st.stored, st.digest
@@ -419,12 +429,14 @@ func (s *Store) accept(g *group, req appendReq) (pending, error) {
 			return pending{}, ErrFinished
 		}
 	}
-	p := pending{req: req, bets: fresh, digests: make([]domain.Digest, len(fresh))}
+	p := pending{req: req, bets: fresh}
+	start := len(g.after)
 	d := g.digests[a-1]
-	for i, b := range fresh {
+	for _, b := range fresh {
 		d = s.digester.Add(d, b)
-		p.digests[i] = d
+		g.after = append(g.after, d)
 	}
+	p.digests = g.after[start:len(g.after):len(g.after)]
 	g.stored[a-1] += uint64(len(fresh))
 	g.digests[a-1] = d
 	p.stored, p.digest = g.stored[a-1], d

@@ -55,7 +55,7 @@ type AgencyReader struct {
 	agency int
 	br     *bufio.Reader
 	line   int       // lines read so far
-	now    time.Time // birthdates are checked against this day
+	day    Day // birthdates are checked against this day
 	fields [agencyFileFields]string
 	skip   bool // the rest of a line too long to read is still to be skipped
 }
@@ -75,7 +75,7 @@ func NewAgencyReaderOn(r io.Reader, agency int, now time.Time) *AgencyReader {
 	if bom, err := br.Peek(3); err == nil && string(bom) == "\uFEFF" {
 		br.Discard(3)
 	}
-	return &AgencyReader{agency: agency, br: br, now: now}
+	return &AgencyReader{agency: agency, br: br, day: DayOf(now)}
 }
 
 // Next returns the next valid bet and its line number. A row that is not a
@@ -147,7 +147,7 @@ func (ar *AgencyReader) parse(raw []byte) (Bet, error) {
 		return Bet{}, err
 	}
 	b := Bet{Agency: ar.agency, FirstName: f[0], LastName: f[1], Document: f[2], Birthdate: f[3], Number: n}
-	return b, b.ValidateOn(ar.now)
+	return b, b.ValidateBy(ar.day)
 }
 
 // plainFields splits a line without quotes at its commas, in one pass: one

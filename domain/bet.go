@@ -61,7 +61,22 @@ func (b Bet) Validate() error { return b.ValidateOn(time.Now()) }
 
 // ValidateOn is Validate with the birthdate compared to the UTC date of
 // now: a caller validating many bets reads the clock once.
-func (b Bet) ValidateOn(now time.Time) error {
+func (b Bet) ValidateOn(now time.Time) error { return b.ValidateBy(DayOf(now)) }
+
+// Day is a calendar day, the last on which a valid bet's holder may be
+// born: a lottery's date.
+type Day struct{ y, m, d int }
+
+// DayOf returns the UTC day of t.
+func DayOf(t time.Time) Day {
+	y, m, d := t.UTC().Date()
+	return Day{y, int(m), d}
+}
+
+// ValidateBy is Validate with birthdates after day refused: a caller
+// validating many bets against one day (a lottery's) works the day out
+// once.
+func (b Bet) ValidateBy(day Day) error {
 	if b.Agency < 1 {
 		return &FieldError{FieldAgency, fmt.Sprintf("must be at least 1, got %d", b.Agency)}
 	}
@@ -74,7 +89,7 @@ func (b Bet) ValidateOn(now time.Time) error {
 	if err := validateDocument(b.Document); err != nil {
 		return err
 	}
-	if err := validateBirthdate(b.Birthdate, now.UTC()); err != nil {
+	if err := validateBirthdate(b.Birthdate, day); err != nil {
 		return err
 	}
 	if b.Number < 0 || b.Number > MaxNumber {
@@ -119,13 +134,12 @@ func validateDocument(s string) error {
 	return nil
 }
 
-func validateBirthdate(s string, now time.Time) error {
+func validateBirthdate(s string, day Day) error {
 	y, m, d, ok := parseDate(s)
 	if !ok {
 		return &FieldError{FieldBirthdate, "must be a real calendar date YYYY-MM-DD"}
 	}
-	ty, tm, td := now.Date()
-	if y > ty || y == ty && (m > int(tm) || m == int(tm) && d > td) {
+	if ty, tm, td := day.y, day.m, day.d; y > ty || y == ty && (m > tm || m == tm && d > td) {
 		return &FieldError{FieldBirthdate, "must not be in the future"}
 	}
 	return nil

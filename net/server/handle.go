@@ -116,7 +116,7 @@ func fenced(agency int) *errClose {
 func (cn *conn) batch(b wire.Batch, q chan<- pending) error {
 	for i := range b.Bets {
 		b.Bets[i].Agency = cn.agency
-		if err := b.Bets[i].ValidateOn(cn.srv.lottery.Date); err != nil {
+		if err := b.Bets[i].ValidateBy(cn.srv.day); err != nil {
 			cn.log.Error("apuesta_recibida", "result", "fail", "cantidad", len(b.Bets), "agency", cn.agency, "bet", i, "error", err)
 			q <- pending{reply: wire.Reject{First: b.First, Index: uint16(i), Code: wire.CodeInvalidBet, Reason: err.Error()}}
 			return nil

@@ -78,7 +78,8 @@ const DefaultHelloTimeout = 5 * time.Second
 // Server serves agency connections.
 type Server struct {
 	cfg     Config
-	lottery actors.Lottery // the store's; bets are validated on its date
+	lottery actors.Lottery // the store's
+	day     domain.Day     // its date: bets are validated on it
 	log     *slog.Logger
 	keys    map[int][sha256.Size]byte // digests of the secrets; nil when open
 	lobby   *lobby                    // the connections without an accepted hello; only the accept loop enters it
@@ -93,6 +94,7 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, log: cfg.Logger, lobby: newLobby(cfg.MaxConnections, full), quiet: newLimiter(failLines, failLines)}
 	if cfg.Store != nil {
 		s.lottery = cfg.Store.Lottery()
+		s.day = domain.DayOf(s.lottery.Date)
 	}
 	if cfg.Secrets != nil {
 		s.keys = make(map[int][sha256.Size]byte, len(cfg.Secrets))
