@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/tp0/loteria/actors"
+	"github.com/tp0/loteria/domain"
 )
 
 // TestStoreOpenRefusesAStaleClaim: a hello processed after a newer one of
@@ -55,5 +56,45 @@ func TestStoreOpenRefusesAStaleClaim(t *testing.T) {
 	live.Close()
 	if _, err := s.Open(ctx, 1, actors.Claim{Started: 10}); !errors.Is(err, actors.ErrStale) {
 		t.Errorf("Open with an older claim after a fenced session closed = %v, want ErrStale", err)
+	}
+}
+
+// TestStoreChecksTheCallersDigests: digests worked out by the caller are
+// used only when they start from the digest the store holds at the batch's
+// first position; from any other, the store works them out itself, so the
+// stored digests are the stream's either way.
+func TestStoreChecksTheCallersDigests(t *testing.T) {
+	s, _, _ := runStore(t, 1)
+	ctx := testCtx(t)
+	ss, err := s.Open(ctx, 1, actors.Claim{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h domain.Digester
+	first := batch(0, 3)
+	after := make([]domain.Digest, len(first))
+	var d domain.Digest
+	for i, b := range first {
+		d = h.Add(d, b)
+		after[i] = d
+	}
+	for _, tc := range []struct {
+		name  string
+		first uint64
+		bets  []domain.Bet
+		from  domain.Digest
+		after []domain.Digest
+	}{
+		{"the caller's, from the right digest", 0, first, 0, after},
+		{"from another digest: worked out again", 3, batch(3, 2), 0xdead, []domain.Digest{1, 2}},
+	} {
+		wait, err := ss.EnqueueDigested(ctx, tc.first, tc.bets, tc.from, tc.after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := wait(ctx)
+		if want := h.Add(0, batch(0, int(tc.first)+len(tc.bets))...); err != nil || got.Digest != want {
+			t.Errorf("%s: %+v, %v; want digest %v", tc.name, got, err, want)
+		}
 	}
 }

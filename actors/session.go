@@ -157,7 +157,17 @@ func (ss *Session) Append(ctx context.Context, first uint64, bets []domain.Bet) 
 // with a cancelled ctx polls: it returns the outcome if the store has
 // given it, else ctx's error.
 func (ss *Session) Enqueue(ctx context.Context, first uint64, bets []domain.Bet) (wait func(context.Context) (Appended, error), err error) {
-	req := newAppendReq(ss.agency, ss.epoch, first, bets)
+	return ss.EnqueueDigested(ctx, first, bets, 0, nil)
+}
+
+// EnqueueDigested is Enqueue with the stream's digest after each bet
+// worked out by the caller, from from, the digest it expects at first (a
+// connection does it from the batch's frame, while the store serves
+// others). The store uses after, which it then owns, only if from is the
+// digest it holds at first and first is where its bets end; else it works
+// the digests out itself.
+func (ss *Session) EnqueueDigested(ctx context.Context, first uint64, bets []domain.Bet, from domain.Digest, after []domain.Digest) (wait func(context.Context) (Appended, error), err error) {
+	req := newAppendReq(ss.agency, ss.epoch, first, bets, from, after)
 	if err := send(ctx, ss.st.appendc, req, ss.st.done); err != nil {
 		return nil, err
 	}

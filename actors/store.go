@@ -82,6 +82,8 @@ type appendReq struct {
 	epoch  uint64
 	first  uint64
 	bets   []domain.Bet
+	from   domain.Digest   // the caller's digest before bets, if after is set
+	after  []domain.Digest // the caller's digest after each bet, or nil
 	reply  chan appendRep
 }
 
@@ -297,8 +299,8 @@ func (s *Store) known(agency int) bool { return agency >= 1 && agency <= s.cfg.A
 
 func unknown(agency int) error { return fmt.Errorf("%w: %d", ErrUnknownAgency, agency) }
 
-func newAppendReq(agency int, epoch, first uint64, bets []domain.Bet) appendReq {
-	return appendReq{agency, epoch, first, bets, make(chan appendRep, 1)}
+func newAppendReq(agency int, epoch, first uint64, bets []domain.Bet, from domain.Digest, after []domain.Digest) appendReq {
+	return appendReq{agency, epoch, first, bets, from, after, make(chan appendRep, 1)}
 }
 
 func waitAppend(ctx context.Context, req appendReq, done <-chan struct{}) (Appended, error) {
@@ -430,13 +432,18 @@ func (s *Store) accept(g *group, req appendReq) (pending, error) {
 		}
 	}
 	p := pending{req: req, bets: fresh}
-	start := len(g.after)
 	d := g.digests[a-1]
-	for _, b := range fresh {
-		d = s.digester.Add(d, b)
-		g.after = append(g.after, d)
+	if held == 0 && len(req.after) == len(fresh) && req.from == d && len(fresh) > 0 {
+		// Worked out by the caller from the batch's frame, as it came.
+		p.digests, d = req.after, req.after[len(fresh)-1]
+	} else {
+		start := len(g.after)
+		for _, b := range fresh {
+			d = s.digester.Add(d, b)
+			g.after = append(g.after, d)
+		}
+		p.digests = g.after[start:len(g.after):len(g.after)]
 	}
-	p.digests = g.after[start:len(g.after):len(g.after)]
 	g.stored[a-1] += uint64(len(fresh))
 	g.digests[a-1] = d
 	p.stored, p.digest = g.stored[a-1], d

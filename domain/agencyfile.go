@@ -54,7 +54,7 @@ var (
 type AgencyReader struct {
 	agency int
 	br     *bufio.Reader
-	line   int       // lines read so far
+	line   int // lines read so far
 	day    Day // birthdates are checked against this day
 	fields [agencyFileFields]string
 	skip   bool // the rest of a line too long to read is still to be skipped

@@ -65,6 +65,13 @@ func AppendCanonical(dst []byte, b Bet) []byte {
 	return binary.BigEndian.AppendUint16(dst, uint16(b.Number))
 }
 
+// Extend returns d extended by bets given as their canonical bytes, one
+// after the other: the bytes of the bets of a batch frame, which it needs
+// not encode again.
+func (d Digest) Extend(canonical []byte) Digest {
+	return Digest(crc32.Update(uint32(d), castagnoli, canonical))
+}
+
 // Digester extends digests by bets, reusing one buffer for their canonical
 // bytes. Its zero value is ready to use; it is not safe for concurrent use.
 type Digester struct{ buf []byte }

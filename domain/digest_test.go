@@ -89,3 +89,22 @@ func BenchmarkDigestPerBet(b *testing.B) {
 		d = h.Add(d, bet)
 	}
 }
+
+// TestDigestExtendsByCanonicalBytes: extending a digest by bets' canonical
+// bytes, as they come in a frame, is adding the bets.
+func TestDigestExtendsByCanonicalBytes(t *testing.T) {
+	bets := []domain.Bet{
+		{FirstName: "Ñandú, \"el\" | 🐦", LastName: "Pérez", Document: "0001", Birthdate: "2000-02-29", Number: 0},
+		{FirstName: "a", LastName: "b", Document: "1", Birthdate: "1900-01-01", Number: 9999},
+	}
+	var h domain.Digester
+	var raw []byte
+	for _, b := range bets {
+		raw = domain.AppendCanonical(raw, b)
+	}
+	for _, from := range []domain.Digest{0, 0xe3069283} {
+		if got, want := from.Extend(raw), h.Add(from, bets...); got != want {
+			t.Errorf("Extend from %v = %v, Add = %v", from, got, want)
+		}
+	}
+}

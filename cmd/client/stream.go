@@ -171,10 +171,11 @@ func (a *agency) flush(ctx context.Context) error {
 	if len(a.batch.Bets) == 0 {
 		return nil
 	}
-	if err := a.conn.Post(ctx, a.batch); err != nil {
+	d, err := a.conn.PostDigest(ctx, a.batch, a.digest)
+	if err != nil {
 		return a.failReply("apuesta_enviada", err)
 	}
-	a.digest = a.dg.Add(a.digest, a.batch.Bets...)
+	a.digest = d
 	a.expect = append(a.expect, expected{end: a.batch.First + uint64(len(a.batch.Bets)), digest: a.digest})
 	a.batch.Bets, a.size = a.batch.Bets[:0], 0
 	if a.conn.InFlight() >= a.cfg.BatchWindow {

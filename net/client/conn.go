@@ -149,7 +149,23 @@ func (c *Conn) Send(ctx context.Context, b wire.Batch) (wire.Ack, error) {
 // it holds about 64 KiB; Ack writes out the rest. A ctx already done
 // returns its error with nothing queued.
 func (c *Conn) Post(ctx context.Context, b wire.Batch) error {
-	return c.watch(ctx, "post", func() error { return c.enqueue(ctx, b) })
+	_, err := c.PostDigest(ctx, b, 0)
+	return err
+}
+
+// PostDigest is Post that also returns the stream's digest after b's bets,
+// given the digest before them: worked out over the frame's bytes, which
+// are the bets' canonical bytes, so they are not encoded twice.
+func (c *Conn) PostDigest(ctx context.Context, b wire.Batch, before domain.Digest) (after domain.Digest, err error) {
+	err = c.watch(ctx, "post", func() error {
+		start := len(c.wbuf)
+		if err := c.buffer(b); err != nil {
+			return err
+		}
+		after = before.Extend(wire.BatchBets(c.wbuf[start+wire.HeaderSize:]))
+		return c.posted(ctx, b)
+	})
+	return after, err
 }
 
 // Ack writes out whatever Post buffered, then reads the reply to the

@@ -36,6 +36,12 @@ func (c *Conn) enqueue(ctx context.Context, b wire.Batch) error {
 	if err := c.buffer(b); err != nil {
 		return err
 	}
+	return c.posted(ctx, b)
+}
+
+// posted notes b, just buffered, in flight, and writes the buffer once it
+// holds flushAt bytes or more.
+func (c *Conn) posted(ctx context.Context, b wire.Batch) error {
 	c.flight = append(c.flight, span{first: b.First, count: len(b.Bets)})
 	if len(c.wbuf) < flushAt {
 		return nil

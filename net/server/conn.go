@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tp0/loteria/domain"
 	"github.com/tp0/loteria/net/wire"
 )
 
@@ -27,6 +28,9 @@ import (
 // request that did work was handled.
 type conn struct {
 	echoed   bool            // an echo has been logged
+	payload  []byte          // the payload of the frame read last, until the next read
+	next     uint64          // the position after the last batch handed to the store…
+	digest   domain.Digest   // …and the digest there, if the store takes every batch
 	fenced   <-chan struct{} // the session's Fenced, once a hello is accepted
 	srv      *Server
 	c        net.Conn
@@ -227,6 +231,7 @@ func (cn *conn) read(ctx context.Context) (wire.Message, error) {
 	if cap(f.Payload) > cap(cn.rbuf) { // ReadFrame made a larger one
 		cn.rbuf = f.Payload[:0]
 	}
+	cn.payload = f.Payload
 	m, err := wire.Decode(f)
 	if err != nil {
 		return nil, closeWith(wire.CodeMalformed, "%v", err)

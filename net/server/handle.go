@@ -82,6 +82,7 @@ func (cn *conn) hello(ctx context.Context, h wire.Hello) error {
 		return cn.actorFailed(err)
 	}
 	cn.agency, cn.sess, cn.fenced = int(h.Agency), sess, sess.Fenced()
+	cn.next, cn.digest = sess.Held().Stored, sess.Held().Digest
 	cn.closeWhenFenced(ctx)
 	held, lot := sess.Held(), cn.srv.lottery
 	cn.admitted()
@@ -124,12 +125,33 @@ func (cn *conn) batch(b wire.Batch, q chan<- pending) error {
 	}
 	// Enqueued with no deadline: a batch read is a batch the store gets,
 	// even if the server starts to shut down meanwhile.
-	wait, err := cn.sess.Enqueue(context.Background(), b.First, b.Bets)
+	from, after := cn.digests(b)
+	wait, err := cn.sess.EnqueueDigested(context.Background(), b.First, b.Bets, from, after)
 	if err != nil {
 		return cn.actorFailed(err)
 	}
 	q <- pending{batch: b, wait: wait}
 	return nil
+}
+
+// digests works out the stream's digest after each of b's bets from the
+// frame's bytes, as it came, when b starts where the connection's batches
+// so far end: the store, which serves every connection, then need not
+// (it checks from, and works them out itself if it differs). A batch that
+// starts elsewhere — a resend, a gap — gets none.
+func (cn *conn) digests(b wire.Batch) (from domain.Digest, after []domain.Digest) {
+	if b.First != cn.next || len(b.Bets) == 0 {
+		return 0, nil
+	}
+	from, after = cn.digest, make([]domain.Digest, len(b.Bets))
+	raw, d := wire.BatchBets(cn.payload), cn.digest
+	for i, bet := range b.Bets {
+		n := wire.BetSize(bet)
+		d, raw = d.Extend(raw[:n]), raw[n:]
+		after[i] = d
+	}
+	cn.next, cn.digest = b.First+uint64(len(b.Bets)), d
+	return from, after
 }
 
 // verdict turns the store's answer to a batch into its reply, and logs it.

@@ -74,7 +74,7 @@ func (heldStore) Lottery() actors.Lottery {
 func (heldStore) Held() actors.Held       { return actors.Held{} }
 func (heldStore) Fenced() <-chan struct{} { return nil }
 
-func (s heldStore) Enqueue(_ context.Context, first uint64, bets []domain.Bet) (func(context.Context) (actors.Appended, error), error) {
+func (s heldStore) EnqueueDigested(_ context.Context, first uint64, bets []domain.Bet, _ domain.Digest, _ []domain.Digest) (func(context.Context) (actors.Appended, error), error) {
 	var settled bool
 	return func(ctx context.Context) (actors.Appended, error) {
 		for !settled {

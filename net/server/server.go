@@ -30,7 +30,7 @@ type Store interface {
 type Session interface {
 	Held() actors.Held
 	Fenced() <-chan struct{}
-	Enqueue(ctx context.Context, first uint64, bets []domain.Bet) (wait func(context.Context) (actors.Appended, error), err error)
+	EnqueueDigested(ctx context.Context, first uint64, bets []domain.Bet, from domain.Digest, after []domain.Digest) (wait func(context.Context) (actors.Appended, error), err error)
 	Finish(ctx context.Context, total uint64, digest domain.Digest) error
 	Close()
 }

@@ -211,6 +211,11 @@ const (
 	MaxBatchBytes = MaxPayload - batchOverhead
 )
 
+// BatchBets returns the bytes of the bets in a batch's payload (a frame
+// without its header), which are the bets' canonical bytes one after the
+// other (domain.AppendCanonical): bet i takes the BetSize of bet i bytes.
+func BatchBets(payload []byte) []byte { return payload[batchOverhead:] }
+
 // BetSize is the number of bytes a bet takes in a batch frame. A batch fits
 // in one frame while the BetSize of its bets add up to at most MaxBatchBytes.
 func BetSize(b domain.Bet) int {
