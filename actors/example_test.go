@@ -40,7 +40,7 @@ func ExampleStore() {
 	again, _ := s.Open(ctx, 1, actors.Claim{}) // the agency reconnects: the old connection is fenced
 	<-agency1.Fenced()
 	fmt.Println(agency1.Finish(ctx, 2, n.Digest))
-	fmt.Println("reconnected: stored", again.Stored, "digest", again.Digest)
+	fmt.Println("reconnected: stored", again.Held().Stored, "digest", again.Held().Digest)
 	fmt.Println(again.Finish(ctx, 2, n.Digest))
 	winners, _ := s.Draw(ctx)
 	fmt.Println("winners:", winners)
@@ -92,7 +92,7 @@ func ExampleStore_Recovered() {
 	ctx, cancel = context.WithCancel(context.Background())
 	go func() { stopped <- s.Run(ctx) }()
 	agency1, _ = s.Open(ctx, 1, actors.Claim{})
-	fmt.Println("agency 1 finished:", agency1.Finished, "stored:", agency1.Stored, "digest:", agency1.Digest)
+	fmt.Println("agency 1 finished:", agency1.Held().Finished, "stored:", agency1.Held().Stored, "digest:", agency1.Held().Digest)
 	cancel()
 	<-stopped
 	// Output:

@@ -305,9 +305,9 @@ func (r *recoveryRun) checkSession(a int) {
 	if len(r.sent[a]) == 0 {
 		want = actors.Appended{}
 	}
-	if ss.Stored != want.Stored || ss.Digest != want.Digest || ss.Digest != digestOf(r.sent[a]...) || ss.Finished != r.finished[a] {
+	if ss.Held().Stored != want.Stored || ss.Held().Digest != want.Digest || ss.Held().Digest != digestOf(r.sent[a]...) || ss.Held().Finished != r.finished[a] {
 		r.t.Fatalf("agency %d: session at %d stored, digest %v, finished %t; the last append returned %d, %v, the bets sent make %d, %v, finished %t",
-			a, ss.Stored, ss.Digest, ss.Finished, want.Stored, want.Digest, len(r.sent[a]), digestOf(r.sent[a]...), r.finished[a])
+			a, ss.Held().Stored, ss.Held().Digest, ss.Held().Finished, want.Stored, want.Digest, len(r.sent[a]), digestOf(r.sent[a]...), r.finished[a])
 	}
 }
 

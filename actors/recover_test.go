@@ -63,8 +63,8 @@ func TestStoreFinishChecksDigest(t *testing.T) {
 	}
 	start(t, s)
 	a1 = mustSession(t, s, 1)
-	if !a1.Finished || a1.Stored != 3 || a1.Digest != digestOf(batch(0, 3)...) {
-		t.Errorf("session after reopen: finished %t, stored %d, digest %v; want true, 3, %v", a1.Finished, a1.Stored, a1.Digest, digestOf(batch(0, 3)...))
+	if !a1.Held().Finished || a1.Held().Stored != 3 || a1.Held().Digest != digestOf(batch(0, 3)...) {
+		t.Errorf("session after reopen: finished %t, stored %d, digest %v; want true, 3, %v", a1.Held().Finished, a1.Held().Stored, a1.Held().Digest, digestOf(batch(0, 3)...))
 	}
 	if err := a1.Finish(ctx, 3, digestOf(batch(1, 3)...)); !errors.Is(err, actors.ErrConflict) {
 		t.Errorf("Finish(3) after reopen, with another digest: err = %v, want ErrConflict", err)
@@ -97,8 +97,8 @@ func TestStoreFinishedSurvivesReopen(t *testing.T) {
 	mustHaveStored(t, s, 2, 1, false)
 	mustHaveStored(t, s, 3, 0, true)
 	a1 = mustSession(t, s, 1)
-	if !a1.Finished || a1.Stored != 3 || a1.Digest != digestOf(batch(0, 3)...) {
-		t.Errorf("session after reopen: finished %t, stored %d, digest %v; want true, 3, %v", a1.Finished, a1.Stored, a1.Digest, digestOf(batch(0, 3)...))
+	if !a1.Held().Finished || a1.Held().Stored != 3 || a1.Held().Digest != digestOf(batch(0, 3)...) {
+		t.Errorf("session after reopen: finished %t, stored %d, digest %v; want true, 3, %v", a1.Held().Finished, a1.Held().Stored, a1.Held().Digest, digestOf(batch(0, 3)...))
 	}
 	if _, err := a1.Append(testCtx(t), 3, batch(3, 1)); !errors.Is(err, actors.ErrFinished) {
 		t.Errorf("new bets for a finished agency after reopen: err = %v, want ErrFinished", err)

@@ -18,11 +18,7 @@ type Session struct {
 	agency int
 	epoch  uint64
 	fenced <-chan struct{}
-
-	// What the store held for the agency when the session opened.
-	Stored   uint64        // bets
-	Digest   domain.Digest // their digest
-	Finished bool          // the agency's done is recorded
+	held   Held // what the store held for the agency when the session opened
 }
 
 // Claim orders the sessions of an agency: when the agency's process
@@ -87,7 +83,7 @@ func (s *Store) open(req openReq) openRep {
 	st.claim, st.live = req.claim, true
 	return openRep{s: Session{
 		st: s, agency: agency, epoch: st.epoch, fenced: st.fence,
-		Stored: st.stored, Digest: st.digest, Finished: st.finished,
+		held: Held{Stored: st.stored, Digest: st.digest, Finished: st.finished},
 	}}
 }
 
@@ -99,7 +95,7 @@ type Held struct {
 }
 
 // Held returns what the store held for the agency when the session opened.
-func (ss *Session) Held() Held { return Held{ss.Stored, ss.Digest, ss.Finished} }
+func (ss *Session) Held() Held { return ss.held }
 
 // Close ends the session: the agency has no live session any more, unless
 // a newer one has opened since, so that any claim may open the next. Once

@@ -120,8 +120,8 @@ func newStoreWith(tb testing.TB, agencies int, bets []domain.Bet) string {
 // mustSessionAt checks that ss opened on exactly bets.
 func mustSessionAt(tb testing.TB, ss *actors.Session, bets []domain.Bet) {
 	tb.Helper()
-	if want := digestOf(bets...); ss.Stored != uint64(len(bets)) || ss.Digest != want {
-		tb.Errorf("agency %d: session opened with %d stored of digest %v, want %d of digest %v", ss.Agency(), ss.Stored, ss.Digest, len(bets), want)
+	if want := digestOf(bets...); ss.Held().Stored != uint64(len(bets)) || ss.Held().Digest != want {
+		tb.Errorf("agency %d: session opened with %d stored of digest %v, want %d of digest %v", ss.Agency(), ss.Held().Stored, ss.Held().Digest, len(bets), want)
 	}
 }
 

@@ -188,8 +188,8 @@ func TestStoreRecoversCountsOnReopen(t *testing.T) {
 	mustHaveStored(t, s, 1, 4, false)
 	mustHaveStored(t, s, 2, 1, false)
 	a1 := mustSession(t, s, 1)
-	if a1.Stored != 4 || a1.Digest != digestOf(batch(0, 4)...) || a1.Finished {
-		t.Errorf("session after reopen: stored %d, digest %v, finished %t; want 4, %v, false", a1.Stored, a1.Digest, a1.Finished, digestOf(batch(0, 4)...))
+	if a1.Held().Stored != 4 || a1.Held().Digest != digestOf(batch(0, 4)...) || a1.Held().Finished {
+		t.Errorf("session after reopen: stored %d, digest %v, finished %t; want 4, %v, false", a1.Held().Stored, a1.Held().Digest, a1.Held().Finished, digestOf(batch(0, 4)...))
 	}
 	if got := mustAppend(t, a1, 2, batch(2, 3)); got != 5 {
 		t.Errorf("overlapping batch after reopen: Append = %d, want 5", got)
@@ -222,8 +222,8 @@ func TestStoreCutsTornRowOnOpen(t *testing.T) {
 				t.Fatalf("bets file after open = %q, want %q", got, valid)
 			}
 			a1 := mustSession(t, s, 1)
-			if want := digestOf(bet("0", 1), bet("1", 2)); a1.Stored != 2 || a1.Digest != want {
-				t.Errorf("session after the cut: stored %d, digest %v; want 2, %v", a1.Stored, a1.Digest, want)
+			if want := digestOf(bet("0", 1), bet("1", 2)); a1.Held().Stored != 2 || a1.Held().Digest != want {
+				t.Errorf("session after the cut: stored %d, digest %v; want 2, %v", a1.Held().Stored, a1.Held().Digest, want)
 			}
 			mustAppend(t, a1, 2, batch(2, 1))
 			if got, want := docsOf(mustReadBets(t, path), 1), positions(0, 3); !reflect.DeepEqual(got, want) {
