@@ -5,17 +5,22 @@
 // context ends first and ErrStopped once Run has returned, so no caller is
 // left waiting on a stopped actor.
 //
-// Store keeps the bets file durably: it appends each agency's batches once
-// (resent batches are acknowledged, not stored twice), fsyncs queued batches
-// together, and scans the file for the draw. It records each agency that
-// reports done in a file beside the bets file, fsync'd before Finish
-// returns, so a finished agency stays finished across a restart. Coordinator
-// waits until every agency has reported done, asks its Drawer (the Store)
-// for the draw exactly once and answers each agency's winners query, parking
-// the queries that arrive before the draw.
+// Store keeps the bets file durably: each agency writes its stream through
+// a Session (a newer one fences the older), whose batches the store appends
+// once, checked by content (a resend must be the bets held at those
+// positions: the stream's digest is kept on every row), fsyncing queued
+// batches together; it notes the winners as it stores them, so the draw
+// reads nothing. It records each agency that reports done, with its total
+// and digest, in a file beside the bets file, fsync'd before Finish
+// returns, so a finished agency stays finished across a restart. The store
+// belongs to one lottery (a lottery file beside the bets file) and locks the
+// bets file while it is open. Coordinator waits until every agency has
+// reported done, asks its Drawer (the Store) for the draw exactly once and
+// answers each agency's winners query, parking the queries that arrive
+// before the draw.
 //
-// Restart: OpenStore recovers both files (Store.Recovered tells what it
-// found); a Coordinator given the recovered finished agencies draws at once
+// Restart: OpenStore recovers the files, checking every row again
+// (Store.Recovered tells what it found); a Coordinator given the recovered finished agencies draws at once
 // if they are all N, with the same winners, since the bets file is the same.
 //
 // Shutdown: stop the Coordinator before the Store. The Coordinator answers
