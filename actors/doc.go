@@ -20,8 +20,9 @@
 // before the draw.
 //
 // Restart: OpenStore recovers the files, checking every row again
-// (Store.Recovered tells what it found); a Coordinator given the recovered finished agencies draws at once
-// if they are all N, with the same winners, since the bets file is the same.
+// (Store.Recovered tells what it found); a Coordinator given the recovered
+// finished agencies draws at once if they are all N, with the same
+// winners, since the bets file is the same.
 //
 // Shutdown: stop the Coordinator before the Store. The Coordinator answers
 // parked queries with ErrStopped and gives up on a draw in progress (its call
