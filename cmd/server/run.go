@@ -17,7 +17,6 @@ import (
 
 	"github.com/tp0/loteria/actors"
 	"github.com/tp0/loteria/cmd/internal/logline"
-	"github.com/tp0/loteria/domain"
 	"github.com/tp0/loteria/net/client"
 	"github.com/tp0/loteria/net/server"
 )
@@ -182,7 +181,7 @@ func recoverAttrs(l actors.Lottery, r actors.Recovery) []any {
 // day than now's in which every agency is done: most likely a store left
 // from an old lottery rather than a server restarted mid-lottery.
 func finishedBefore(l actors.Lottery, r actors.Recovery, now time.Time) bool {
-	today, _ := domain.ParseDate(now.UTC().Format(time.DateOnly))
+	today := now.UTC().Truncate(24 * time.Hour) // midnight, as lottery dates are
 	return l.Agencies > 0 && len(r.Finished) == l.Agencies && l.Date.Before(today)
 }
 

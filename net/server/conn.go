@@ -27,26 +27,30 @@ import (
 // pings and dripped bytes buy no time); then idle_timeout after the last
 // request that did work was handled.
 type conn struct {
-	echoed   bool            // an echo has been logged
-	payload  []byte          // the payload of the frame read last, until the next read
-	next     uint64          // the position after the last batch handed to the store…
-	digest   domain.Digest   // …and the digest there, if the store takes every batch
-	fenced   <-chan struct{} // the session's Fenced, once a hello is accepted
-	srv      *Server
-	c        net.Conn
-	br       *bufio.Reader
-	rbuf     []byte // payload buffer reused by every read, grown up to wire.MaxPayload
-	wbuf     []byte // frame buffer reused by every write, wire.MaxFrameSize
-	log      *slog.Logger
-	peer     string
-	agency   int     // 0 until a hello is accepted
-	sess     Session // the agency's session, once a hello is accepted
-	fence    context.CancelCauseFunc
-	stopping <-chan struct{} // closed once the server shuts down or evicts the connection
-	claimed  uint32          // the agency the first hello named, for the log
-	seat     *seat           // the connection's place in the lobby; nil once its hello is accepted
-	helloBy  time.Time       // when the connection is closed unless a hello was accepted
-	lastWork time.Time       // when the last hello, batch, done or winners query was handled
+	srv     *Server
+	c       net.Conn
+	br      *bufio.Reader
+	rbuf    []byte // payload buffer reused by every read, grown up to wire.MaxPayload
+	payload []byte // the payload of the frame read last, until the next read
+	wbuf    []byte // frame buffer reused by every write, wire.MaxFrameSize
+	log     *slog.Logger
+	peer    string
+	claimed uint32 // the agency the first hello named, for the log
+	echoed  bool   // an echo has been logged
+
+	stopping <-chan struct{}         // closed once the server shuts down or evicts the connection
+	end      context.CancelCauseFunc // ends serve's context with a cause: fenced
+	seat     *seat                   // the connection's place in the lobby; nil once its hello is accepted
+	helloBy  time.Time               // when the connection is closed unless a hello was accepted
+	lastWork time.Time               // when the last hello, batch, done or winners query was handled
+
+	// Once a hello is accepted: the agency, its session, and where the
+	// connection's batches so far end if the store takes them all.
+	agency int // 0 until then
+	sess   Session
+	fenced <-chan struct{} // sess.Fenced(), for the writer too
+	next   uint64
+	digest domain.Digest
 }
 
 // newConn returns the connection c, accepted now, seated in the lobby at st
@@ -152,7 +156,7 @@ func (cn *conn) logFail(attrs ...any) {
 func (cn *conn) serve(ctx context.Context) error {
 	ctx, stopReading := context.WithCancelCause(ctx)
 	defer stopReading(nil)
-	cn.fence = stopReading // with errFenced, by the watch hello starts
+	cn.end = stopReading // with a fenced error, by the watch hello starts
 	// On shutdown, or when the writer fails, a read in progress returns at
 	// once; a request being handled is finished first.
 	stop := context.AfterFunc(ctx, func() { cn.c.SetReadDeadline(time.Now()) })

@@ -81,10 +81,10 @@ func (cn *conn) hello(ctx context.Context, h wire.Hello) error {
 	if err != nil {
 		return cn.actorFailed(err)
 	}
-	cn.agency, cn.sess, cn.fenced = int(h.Agency), sess, sess.Fenced()
-	cn.next, cn.digest = sess.Held().Stored, sess.Held().Digest
-	cn.closeWhenFenced(ctx)
 	held, lot := sess.Held(), cn.srv.lottery
+	cn.agency, cn.sess, cn.fenced = int(h.Agency), sess, sess.Fenced()
+	cn.next, cn.digest = held.Stored, held.Digest
+	cn.closeWhenFenced(ctx)
 	cn.admitted()
 	return cn.write(wire.Welcome{Stored: held.Stored, Finished: held.Finished, Digest: held.Digest,
 		Lottery: lot.ID, Date: lot.DateText()})
@@ -99,7 +99,7 @@ func (cn *conn) closeWhenFenced(ctx context.Context) {
 		select {
 		case <-cn.sess.Fenced():
 			cn.c.SetWriteDeadline(time.Now().Add(shutdownGrace)) // see setWriteDeadline
-			cn.fence(fenced(cn.agency))
+			cn.end(fenced(cn.agency))
 		case <-ctx.Done():
 		}
 	}()
