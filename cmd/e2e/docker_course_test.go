@@ -335,12 +335,15 @@ func ej4(t *testing.T, c *checkout) {
 		sc.compose("stop", "-t", "10")
 		logs.drain("the stream's end once every container has stopped")
 		t.Logf("compose stop -t 10, client1 in its echo phase: %s", time.Since(began).Round(time.Millisecond))
-		sc.compose("down")
-		for _, name := range []string{"client1", "server"} {
-			if logs.exits[name] != 1 {
-				t.Errorf("%s: %d exit events, want 1", name, logs.exits[name])
-			}
+		// The course's loop ends at the first exit event of result
+		// success: compose v2's logs -f may end before it prints the
+		// second container's `exited with code` (the course's comment
+		// allows for it), so what each container did is read from Docker.
+		if logs.exits["client1"]+logs.exits["server"] == 0 {
+			t.Errorf("the stream ended without an exit event; its last lines:\n%s", logs.tail(20))
 		}
+		sc.exitedClean("client1", "server")
+		sc.compose("down")
 	})
 }
 
