@@ -26,16 +26,16 @@ func BenchmarkStoreGroupCommit(b *testing.B) {
 	first := 0
 	b.ReportAllocs()
 	for b.Loop() {
-		var waits []func(context.Context) (actors.Appended, error)
+		var waits []*actors.AppendFuture
 		for a := 1; a <= agencies; a++ {
-			w, err := sessions[a].Enqueue(ctx, uint64(first), bets)
+			w, err := sessions[a].Enqueue(ctx, uint64(first), bets, 0, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
 			waits = append(waits, w)
 		}
 		for _, w := range waits {
-			if _, err := w(ctx); err != nil {
+			if _, err := w.Wait(ctx); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -88,11 +88,11 @@ func TestStoreChecksTheCallersDigests(t *testing.T) {
 		{"the caller's, from the right digest", 0, first, 0, after},
 		{"from another digest: worked out again", 3, batch(3, 2), 0xdead, []domain.Digest{1, 2}},
 	} {
-		wait, err := ss.EnqueueDigested(ctx, tc.first, tc.bets, tc.from, tc.after)
+		wait, err := ss.Enqueue(ctx, tc.first, tc.bets, tc.from, tc.after)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := wait(ctx)
+		got, err := wait.Wait(ctx)
 		if want := h.Add(0, batch(0, int(tc.first)+len(tc.bets))...); err != nil || got.Digest != want {
 			t.Errorf("%s: %+v, %v; want digest %v", tc.name, got, err, want)
 		}

@@ -128,7 +128,7 @@ func (c *Coordinator) Run(ctx context.Context) error {
 func (c *Coordinator) resume(ctx context.Context) (chan drawResult, error) {
 	for _, a := range c.cfg.Finished {
 		if !c.known(a) {
-			return nil, fmt.Errorf("finished at start: %w", unknown(a))
+			return nil, fmt.Errorf("finished at start: %w", unknownAgency(a))
 		}
 	}
 	for _, a := range c.cfg.Finished {
@@ -142,7 +142,7 @@ func (c *Coordinator) resume(ctx context.Context) (chan drawResult, error) {
 // report records agency as done and tells whether it was the last one.
 func (c *Coordinator) report(agency int) (last bool, err error) {
 	if !c.known(agency) {
-		return false, unknown(agency)
+		return false, unknownAgency(agency)
 	}
 	if c.reported[agency-1] {
 		return false, nil
@@ -236,7 +236,7 @@ func (c *Coordinator) Winners(ctx context.Context, agency int) ([]string, error)
 func (c *Coordinator) query(req winnersReq) {
 	switch {
 	case !c.known(req.agency):
-		req.reply <- winnersRep{err: unknown(req.agency)}
+		req.reply <- winnersRep{err: unknownAgency(req.agency)}
 	case c.winners != nil:
 		req.reply <- c.answer(req.agency)
 	default:

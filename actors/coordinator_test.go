@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tp0/loteria/actors"
+	"github.com/tp0/loteria/domain"
 )
 
 func TestCoordinatorAnswersEachAgencyAtTheDraw(t *testing.T) {
@@ -117,7 +118,7 @@ func TestCoordinatorDoneCounts(t *testing.T) {
 		}
 	}
 	called := false
-	if err := c.Done(testCtx(t), 5, func(int) { called = true }); !errors.Is(err, actors.ErrUnknownAgency) || called {
+	if err := c.Done(testCtx(t), 5, func(int) { called = true }); !errors.Is(err, domain.ErrUnknownAgency) || called {
 		t.Errorf("Done(5) of 4: err = %v, reported called %v; want ErrUnknownAgency, not called", err, called)
 	}
 }
@@ -157,10 +158,10 @@ func TestCoordinatorNoAgencies(t *testing.T) {
 	c, stop := runCoordinator(t, actors.CoordinatorConfig{Agencies: 0, Drawer: d})
 	ctx := testCtx(t)
 	for _, a := range []int{0, 1} {
-		if err := c.Done(ctx, a, nil); !errors.Is(err, actors.ErrUnknownAgency) {
+		if err := c.Done(ctx, a, nil); !errors.Is(err, domain.ErrUnknownAgency) {
 			t.Errorf("Done(%d) = %v; want ErrUnknownAgency", a, err)
 		}
-		if docs, err := c.Winners(ctx, a); !errors.Is(err, actors.ErrUnknownAgency) {
+		if docs, err := c.Winners(ctx, a); !errors.Is(err, domain.ErrUnknownAgency) {
 			t.Errorf("Winners(%d) = %v, %v; want ErrUnknownAgency", a, docs, err)
 		}
 	}
@@ -175,10 +176,10 @@ func TestCoordinatorErrors(t *testing.T) {
 		c, _ := runCoordinator(t, actors.CoordinatorConfig{Agencies: 2, Drawer: newFakeDrawer(nil, nil)})
 		ctx := testCtx(t)
 		for _, a := range []int{-1, 0, 3} {
-			if err := c.Done(ctx, a, nil); !errors.Is(err, actors.ErrUnknownAgency) {
+			if err := c.Done(ctx, a, nil); !errors.Is(err, domain.ErrUnknownAgency) {
 				t.Errorf("Done(%d): err = %v, want ErrUnknownAgency", a, err)
 			}
-			if _, err := c.Winners(ctx, a); !errors.Is(err, actors.ErrUnknownAgency) {
+			if _, err := c.Winners(ctx, a); !errors.Is(err, domain.ErrUnknownAgency) {
 				t.Errorf("Winners(%d): err = %v, want ErrUnknownAgency", a, err)
 			}
 		}
@@ -259,7 +260,7 @@ func TestCoordinatorStartsWithFinished(t *testing.T) {
 	t.Run("ErrUnknownAgency", func(t *testing.T) {
 		d := newFakeDrawer(nil, nil)
 		c := actors.NewCoordinator(actors.CoordinatorConfig{Agencies: 2, Drawer: d, Finished: []int{1, 2, 3}})
-		if err := c.Run(testCtx(t)); !errors.Is(err, actors.ErrUnknownAgency) {
+		if err := c.Run(testCtx(t)); !errors.Is(err, domain.ErrUnknownAgency) {
 			t.Fatalf("Run with agency 3 of 2 finished = %v, want ErrUnknownAgency", err)
 		}
 		if _, err := c.Winners(testCtx(t), 1); !errors.Is(err, actors.ErrStopped) {

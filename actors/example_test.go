@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tp0/loteria/actors"
+	"github.com/tp0/loteria/actors/csvfile"
 	"github.com/tp0/loteria/domain"
 )
 
@@ -87,7 +88,7 @@ func ExampleStore_Recovered() {
 	}
 	rec := s.Recovered() // before Run: to start the Coordinator with rec.Finished
 	fmt.Println("bets:", rec.Bets(), "per agency:", rec.Stored, "finished:", rec.Finished, "lottery of", s.Lottery().DateText())
-	done, _ := os.ReadFile(actors.DonePath(path))
+	done, _ := os.ReadFile(csvfile.DonePath(path))
 	fmt.Printf("done file: %q\n", done)
 	ctx, cancel = context.WithCancel(context.Background())
 	go func() { stopped <- s.Run(ctx) }()

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tp0/loteria/actors"
+	"github.com/tp0/loteria/domain"
 )
 
 // TestOpenStoreLocksThePath: one store per path. A second OpenStore of a
@@ -38,7 +39,7 @@ func TestOpenStoreLocksThePath(t *testing.T) {
 func mustBeInUse(tb testing.TB, path string) {
 	tb.Helper()
 	s, err := actors.OpenStore(actors.StoreConfig{Path: path, Agencies: 2})
-	if !errors.Is(err, actors.ErrInUse) || !strings.Contains(err.Error(), path) {
+	if !errors.Is(err, domain.ErrInUse) || !strings.Contains(err.Error(), path) {
 		tb.Fatalf("second OpenStore(%s) = %v, %v; want ErrInUse naming the path", path, s, err)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/tp0/loteria/actors"
+	"github.com/tp0/loteria/actors/csvfile"
+	"github.com/tp0/loteria/domain"
 )
 
 // TestStoreLottery: a store belongs to one lottery — an id, a date and its
@@ -23,7 +25,7 @@ func TestStoreLottery(t *testing.T) {
 		if l.DateText() != testDate || l.Agencies != 5 || !l.Date.Equal(time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)) {
 			t.Errorf("Lottery = %+v, want of %s for 5 agencies", l, testDate)
 		}
-		mustHaveFile(t, actors.LotteryPath(path), l.IDText()+","+testDate+",5\n")
+		mustHaveFile(t, csvfile.LotteryPath(path), l.IDText()+","+testDate+",5\n")
 		mustCloseStore(t, s)
 		other := mustOpenConfig(t, actors.StoreConfig{Path: filepath.Join(t.TempDir(), "bets.csv"), Agencies: 5, Date: testDate})
 		if other.Lottery().ID == l.ID {
@@ -45,7 +47,7 @@ func TestStoreLottery(t *testing.T) {
 		if s, err := actors.OpenStore(actors.StoreConfig{Path: path, Agencies: 5, Date: "2024-02-30"}); err == nil {
 			t.Fatalf("OpenStore with date 2024-02-30 = %+v, nil; want an error", s.Lottery())
 		}
-		if _, err := os.Stat(actors.LotteryPath(path)); !errors.Is(err, os.ErrNotExist) {
+		if _, err := os.Stat(csvfile.LotteryPath(path)); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("lottery file after the refusal: %v, want none", err)
 		}
 		s := mustOpenConfig(t, actors.StoreConfig{Path: path, Agencies: 5, Date: testDate})
@@ -68,7 +70,7 @@ func TestStoreLottery(t *testing.T) {
 	}
 	mustStop(t, stop)
 	files := map[string]string{}
-	for _, p := range []string{path, actors.DonePath(path), actors.LotteryPath(path)} {
+	for _, p := range []string{path, csvfile.DonePath(path), csvfile.LotteryPath(path)} {
 		files[p] = mustReadFile(t, p)
 	}
 
@@ -96,7 +98,7 @@ func TestStoreLottery(t *testing.T) {
 		{"ErrOtherLottery/another date", actors.StoreConfig{Path: path, Agencies: 5, Date: "2024-06-02"}, []string{path, want.IDText(), "of " + testDate + ", not of 2024-06-02"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			mustRefuse(t, tc.cfg, actors.ErrOtherLottery, tc.says...)
+			mustRefuse(t, tc.cfg, domain.ErrOtherLottery, tc.says...)
 			for p, content := range files {
 				mustHaveFile(t, p, content)
 			}

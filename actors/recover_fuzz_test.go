@@ -1,7 +1,6 @@
 package actors_test
 
 import (
-	"context"
 	"errors"
 	"math/rand/v2"
 	"path/filepath"
@@ -169,7 +168,7 @@ func (r *recoveryRun) append(a, n int, src source) {
 	first := held - back
 	res, err := r.session(a).Append(testCtx(t), uint64(first), append(bets(r.sent[a][first:]...), fresh...))
 	if r.finished[a] && n > 0 {
-		if !errors.Is(err, actors.ErrFinished) {
+		if !errors.Is(err, domain.ErrFinished) {
 			t.Fatalf("agency %d, finished: Append(%d, %d held + %d new) = %+v, %v; want ErrFinished", a, first, back, n, res, err)
 		}
 		r.did["append after finish"]++
@@ -197,7 +196,7 @@ func (r *recoveryRun) pipeline(a, k int) {
 	ctx := testCtx(t)
 	ss := r.session(a)
 	type inflight struct {
-		wait func(context.Context) (actors.Appended, error)
+		wait *actors.AppendFuture
 		want actors.Appended
 	}
 	var sent []inflight
@@ -210,7 +209,7 @@ func (r *recoveryRun) pipeline(a, k int) {
 		for range n {
 			batch = append(batch, r.bet(src))
 		}
-		wait, err := ss.Enqueue(ctx, uint64(first), batch)
+		wait, err := ss.Enqueue(ctx, uint64(first), batch, 0, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -218,7 +217,7 @@ func (r *recoveryRun) pipeline(a, k int) {
 		sent = append(sent, inflight{wait, actors.Appended{Stored: uint64(len(r.sent[a])), Digest: digestOf(r.sent[a]...), New: n}})
 	}
 	for i, p := range sent {
-		if res, err := p.wait(ctx); err != nil || res != p.want {
+		if res, err := p.wait.Wait(ctx); err != nil || res != p.want {
 			t.Fatalf("agency %d: pipelined append %d of %d = %+v, %v; want %+v", a, i, k, res, err, p.want)
 		}
 		r.last[a] = p.want
@@ -244,7 +243,7 @@ func (r *recoveryRun) resend(a int) {
 	}
 	i := r.next() % n
 	again[i].Number = (again[i].Number + 1) % (domain.MaxNumber + 1)
-	if res, err := ss.Append(testCtx(t), uint64(first), again); !errors.Is(err, actors.ErrConflict) {
+	if res, err := ss.Append(testCtx(t), uint64(first), again); !errors.Is(err, domain.ErrConflict) {
 		t.Fatalf("agency %d: resend Append(%d, %d bets) with bet %d changed = %+v, %v; want ErrConflict", a, first, n, first+i, res, err)
 	}
 	r.did["resend"]++
@@ -289,7 +288,7 @@ func (r *recoveryRun) restart() {
 			finished = append(finished, a)
 		}
 	}
-	if !reflect.DeepEqual(rec.Stored, stored) || !slices.Equal(rec.Finished, finished) || rec.TornBets+rec.TornDone != 0 {
+	if !reflect.DeepEqual(rec.Stored, stored) || !slices.Equal(rec.Finished, finished) || len(rec.Repairs) != 0 {
 		t.Fatalf("Recovered = %+v, want stored %v, finished %v, nothing torn", rec, stored, finished)
 	}
 	for a := 1; a <= fuzzAgencies; a++ {

@@ -6,24 +6,26 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tp0/loteria/actors"
+	"github.com/tp0/loteria/actors/csvfile"
 	"github.com/tp0/loteria/domain"
 )
 
 func TestStoreFinishIsDurable(t *testing.T) {
 	s, path, _ := runStore(t, 2)
-	done := actors.DonePath(path)
+	done := csvfile.DonePath(path)
 	a1 := mustSession(t, s, 1)
 	mustAppend(t, a1, 0, batch(0, 3))
 
 	mustFinish(t, a1, batch(0, 3))
 	mustHaveFile(t, done, doneLine(1, batch(0, 3)...))
 	mustFinish(t, a1, batch(0, 3)) // again: writes nothing
-	if err := a1.Finish(testCtx(t), 2, digestOf(batch(0, 2)...)); !errors.Is(err, actors.ErrIncomplete) {
+	if err := a1.Finish(testCtx(t), 2, digestOf(batch(0, 2)...)); !errors.Is(err, domain.ErrIncomplete) {
 		t.Fatalf("Finish(2) with 3 stored: err = %v, want ErrIncomplete", err)
 	}
 	mustHaveFile(t, done, doneLine(1, batch(0, 3)...))
@@ -39,19 +41,19 @@ func TestStoreFinishIsDurable(t *testing.T) {
 // it survives a reopen with that digest.
 func TestStoreFinishChecksDigest(t *testing.T) {
 	s, path, stop := runStore(t, 2)
-	done := actors.DonePath(path)
+	done := csvfile.DonePath(path)
 	a1 := mustSession(t, s, 1)
 	mustAppend(t, a1, 0, batch(0, 3))
 	ctx := testCtx(t)
 	for _, other := range [][]domain.Bet{batch(1, 3), changed(batch(0, 3), 2), swapped(batch(0, 3), 0, 1)} {
-		if err := a1.Finish(ctx, 3, digestOf(other...)); !errors.Is(err, actors.ErrConflict) {
+		if err := a1.Finish(ctx, 3, digestOf(other...)); !errors.Is(err, domain.ErrConflict) {
 			t.Errorf("Finish(3) with the digest of other bets: err = %v, want ErrConflict", err)
 		}
 	}
 	mustHaveStored(t, s, 1, 3, false)
 	mustHaveFile(t, done, "")
 	mustFinish(t, a1, batch(0, 3))
-	if err := a1.Finish(ctx, 3, digestOf(batch(1, 3)...)); !errors.Is(err, actors.ErrConflict) {
+	if err := a1.Finish(ctx, 3, digestOf(batch(1, 3)...)); !errors.Is(err, domain.ErrConflict) {
 		t.Errorf("Finish(3) again, with another digest: err = %v, want ErrConflict", err)
 	}
 	mustHaveFile(t, done, doneLine(1, batch(0, 3)...))
@@ -66,7 +68,7 @@ func TestStoreFinishChecksDigest(t *testing.T) {
 	if !a1.Held().Finished || a1.Held().Stored != 3 || a1.Held().Digest != digestOf(batch(0, 3)...) {
 		t.Errorf("session after reopen: finished %t, stored %d, digest %v; want true, 3, %v", a1.Held().Finished, a1.Held().Stored, a1.Held().Digest, digestOf(batch(0, 3)...))
 	}
-	if err := a1.Finish(ctx, 3, digestOf(batch(1, 3)...)); !errors.Is(err, actors.ErrConflict) {
+	if err := a1.Finish(ctx, 3, digestOf(batch(1, 3)...)); !errors.Is(err, domain.ErrConflict) {
 		t.Errorf("Finish(3) after reopen, with another digest: err = %v, want ErrConflict", err)
 	}
 	mustFinish(t, a1, batch(0, 3))
@@ -100,14 +102,14 @@ func TestStoreFinishedSurvivesReopen(t *testing.T) {
 	if !a1.Held().Finished || a1.Held().Stored != 3 || a1.Held().Digest != digestOf(batch(0, 3)...) {
 		t.Errorf("session after reopen: finished %t, stored %d, digest %v; want true, 3, %v", a1.Held().Finished, a1.Held().Stored, a1.Held().Digest, digestOf(batch(0, 3)...))
 	}
-	if _, err := a1.Append(testCtx(t), 3, batch(3, 1)); !errors.Is(err, actors.ErrFinished) {
+	if _, err := a1.Append(testCtx(t), 3, batch(3, 1)); !errors.Is(err, domain.ErrFinished) {
 		t.Errorf("new bets for a finished agency after reopen: err = %v, want ErrFinished", err)
 	}
 	if got := mustAppend(t, a1, 0, batch(0, 3)); got != 3 {
 		t.Errorf("resend after reopen: Append = %d, want 3", got)
 	}
 	mustFinish(t, a1, batch(0, 3)) // again after reopen: writes nothing
-	mustHaveFile(t, actors.DonePath(path), doneLine(1, batch(0, 3)...)+doneLine(3))
+	mustHaveFile(t, csvfile.DonePath(path), doneLine(1, batch(0, 3)...)+doneLine(3))
 }
 
 func TestStoreCutsTornDoneLineOnOpen(t *testing.T) {
@@ -120,13 +122,13 @@ func TestStoreCutsTornDoneLineOnOpen(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			path := newStorePath(t, 2)
-			done := actors.DonePath(path)
+			done := csvfile.DonePath(path)
 			mustWriteFile(t, path, betsFile(t, two...))
 			mustWriteFile(t, done, doneLine(1, two...)+torn)
 
 			s := mustOpen(t, path, 2)
 			rec := s.Recovered()
-			if rec.TornDone != int64(len(torn)) || rec.TornBets != 0 || !reflect.DeepEqual(rec.Finished, []int{1}) {
+			if !slices.Equal(rec.Repairs, []string{fmt.Sprintf("cut a torn final line of %d bytes off the done file", len(torn))}) || !reflect.DeepEqual(rec.Finished, []int{1}) {
 				t.Errorf("Recovered = %+v, want %d torn bytes in the done file, agency 1 finished", rec, len(torn))
 			}
 			mustHaveFile(t, done, doneLine(1, two...))
@@ -147,10 +149,10 @@ func TestOpenStoreRefusesCorruptDoneFile(t *testing.T) {
 		name, done string
 		says       string
 	}{
-		{"more done than stored", fmt.Sprintf("1,5,%v\n", d2), "line 1: agency 1 done with 5 bets of digest " + d2.String() + ", the bets file holds 2"},
+		{"more done than stored", fmt.Sprintf("1,5,%v\n", d2), "line 1: agency 1 done with 5 bets of digest " + d2.String() + ", the store holds 2"},
 		{"fewer done than stored", doneLine(1, two[0]), "line 1: agency 1 done with 1 bets"},
 		{"no bets stored", doneLine(2) + doneLine(2, two...), "line 2: agency 2 done with 2 bets"},
-		{"another digest", doneLine(1, two[1], two[0]), "line 1: agency 1 done with 2 bets of digest " + digestOf(two[1], two[0]).String() + ", the bets file holds 2 of digest " + d2.String()},
+		{"another digest", doneLine(1, two[1], two[0]), "line 1: agency 1 done with 2 bets of digest " + digestOf(two[1], two[0]).String() + ", the store holds 2 of digest " + d2.String()},
 		{"no digest", "1,2\n", "line 1"},
 		{"garbage mid-file", doneLine(1, two...) + "not a line\n" + doneLine(2), "line 2"},
 		{"empty line", "\n" + doneLine(1, two...), "line 1"},
@@ -160,10 +162,10 @@ func TestOpenStoreRefusesCorruptDoneFile(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			path := newStorePath(t, 2)
 			mustWriteFile(t, path, bets)
-			mustWriteFile(t, actors.DonePath(path), tc.done)
-			mustRefuse(t, actors.StoreConfig{Path: path, Agencies: 2}, actors.ErrCorrupt, tc.says)
+			mustWriteFile(t, csvfile.DonePath(path), tc.done)
+			mustRefuse(t, actors.StoreConfig{Path: path, Agencies: 2}, domain.ErrCorrupt, tc.says)
 			mustHaveFile(t, path, bets)
-			mustHaveFile(t, actors.DonePath(path), tc.done)
+			mustHaveFile(t, csvfile.DonePath(path), tc.done)
 		})
 	}
 }
@@ -171,8 +173,8 @@ func TestOpenStoreRefusesCorruptDoneFile(t *testing.T) {
 func TestOpenStoreCreatesDoneFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bets.csv")
 	s := mustOpen(t, path, 1)
-	mustHaveFile(t, actors.DonePath(path), "")
-	if rec := s.Recovered(); rec.Bets() != 0 || len(rec.Finished) != 0 || rec.TornBets+rec.TornDone != 0 {
+	mustHaveFile(t, csvfile.DonePath(path), "")
+	if rec := s.Recovered(); rec.Bets() != 0 || len(rec.Finished) != 0 || len(rec.Repairs) != 0 {
 		t.Errorf("Recovered on new files = %+v, want nothing", rec)
 	}
 	start(t, s)
@@ -181,9 +183,7 @@ func TestOpenStoreCreatesDoneFile(t *testing.T) {
 func TestStoreStopsOnDoneWriteFailure(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bets.csv")
 	s := mustOpen(t, path, 2)
-	if err := s.CloseDoneFile(); err != nil {
-		t.Fatal(err)
-	}
+	s.BreakLog(nil, os.ErrClosed)
 	stop := start(t, s)
 	if err := mustSession(t, s, 1).Finish(testCtx(t), 0, 0); !errors.Is(err, os.ErrClosed) {
 		t.Fatalf("Finish on a failing done file: err = %v, want ErrClosed", err)
@@ -247,7 +247,7 @@ func TestFinishedLotteryDrawsAgainOnRestart(t *testing.T) {
 		}
 		mustHaveStored(t, s, a, 2, true)
 	}
-	if _, err := mustSession(t, s, 1).Append(testCtx(t), 2, batch(2, 1)); !errors.Is(err, actors.ErrSealed) {
+	if _, err := mustSession(t, s, 1).Append(testCtx(t), 2, batch(2, 1)); !errors.Is(err, domain.ErrSealed) {
 		t.Errorf("new bets after the restart's draw: err = %v, want ErrSealed", err)
 	}
 	if got := mustAppend(t, mustSession(t, s, 2), 0, sent[2]); got != 2 {
@@ -303,7 +303,7 @@ func TestOpenStoreRefusesDamagedBetsFile(t *testing.T) {
 			}
 			path := newStorePath(t, 2)
 			mustWriteFile(t, path, tc.file)
-			mustRefuse(t, actors.StoreConfig{Path: path, Agencies: 2}, actors.ErrCorrupt, tc.says...)
+			mustRefuse(t, actors.StoreConfig{Path: path, Agencies: 2}, domain.ErrCorrupt, tc.says...)
 			mustHaveFile(t, path, tc.file)
 		})
 	}
@@ -345,19 +345,19 @@ func TestOpenStoreRefusesMissingOrBadLotteryFile(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "bets.csv")
 			mustWriteFile(t, path, tc.bets)
-			mustWriteFile(t, actors.DonePath(path), tc.done)
+			mustWriteFile(t, csvfile.DonePath(path), tc.done)
 			if tc.lottery != "" {
-				mustWriteFile(t, actors.LotteryPath(path), tc.lottery)
+				mustWriteFile(t, csvfile.LotteryPath(path), tc.lottery)
 			}
-			mustRefuse(t, actors.StoreConfig{Path: path, Agencies: 2}, actors.ErrCorrupt, tc.says)
+			mustRefuse(t, actors.StoreConfig{Path: path, Agencies: 2}, domain.ErrCorrupt, tc.says)
 			mustHaveFile(t, path, tc.bets)
-			mustHaveFile(t, actors.DonePath(path), tc.done)
+			mustHaveFile(t, csvfile.DonePath(path), tc.done)
 			if tc.lottery == "" {
-				if _, err := os.Stat(actors.LotteryPath(path)); !errors.Is(err, os.ErrNotExist) {
+				if _, err := os.Stat(csvfile.LotteryPath(path)); !errors.Is(err, os.ErrNotExist) {
 					t.Errorf("after the refusal, the lottery file: %v, want none", err)
 				}
 			} else {
-				mustHaveFile(t, actors.LotteryPath(path), tc.lottery)
+				mustHaveFile(t, csvfile.LotteryPath(path), tc.lottery)
 			}
 		})
 	}

@@ -1,7 +1,6 @@
 package actors_test
 
 import (
-	"context"
 	"errors"
 	"path/filepath"
 	"reflect"
@@ -102,7 +101,7 @@ func TestStoreRefusesResendOfOtherBets(t *testing.T) {
 			want    actors.Appended // if not a conflict
 			refused bool
 		}
-		var waits []func(context.Context) (actors.Appended, error)
+		var waits []*actors.AppendFuture
 		qs := []queued{
 			{first: 5, bets: batch(5, 5), want: appended(10, 5)},
 			{first: 7, bets: batch(7, 2), want: appended(10, 0)},     // held in this group, the same
@@ -117,7 +116,7 @@ func TestStoreRefusesResendOfOtherBets(t *testing.T) {
 			{first: 0, bets: batch(0, 12), want: appended(12, 0)},
 		}
 		for _, q := range qs { // queued before Run starts: one group
-			w, err := a1.Enqueue(ctx, q.first, q.bets)
+			w, err := a1.Enqueue(ctx, q.first, q.bets, 0, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,9 +124,9 @@ func TestStoreRefusesResendOfOtherBets(t *testing.T) {
 		}
 		stop = start(t, s)
 		for i, w := range waits {
-			res, err := w(ctx)
+			res, err := w.Wait(ctx)
 			switch q := qs[i]; {
-			case q.refused && !errors.Is(err, actors.ErrConflict):
+			case q.refused && !errors.Is(err, domain.ErrConflict):
 				t.Errorf("append %d (at %d, %d bets) = %+v, %v; want ErrConflict", i, q.first, len(q.bets), res, err)
 			case !q.refused && (err != nil || res != q.want):
 				t.Errorf("append %d (at %d, %d bets) = %+v, %v; want %+v", i, q.first, len(q.bets), res, err, q.want)
@@ -189,7 +188,7 @@ func swapped(bs []domain.Bet, i, j int) []domain.Bet {
 // with ErrConflict.
 func mustConflict(tb testing.TB, ss *actors.Session, first uint64, bets []domain.Bet) {
 	tb.Helper()
-	if res, err := ss.Append(testCtx(tb), first, bets); !errors.Is(err, actors.ErrConflict) {
+	if res, err := ss.Append(testCtx(tb), first, bets); !errors.Is(err, domain.ErrConflict) {
 		tb.Errorf("agency %d: Append(%d, %d bets, one changed) = %+v, %v; want ErrConflict", ss.Agency(), first, len(bets), res, err)
 	}
 }

@@ -18,7 +18,7 @@ type Session struct {
 	agency int
 	epoch  uint64
 	fenced <-chan struct{}
-	held   Held // what the store held for the agency when the session opened
+	held   domain.Held // what the store held for the agency when the session opened
 }
 
 // Claim orders the sessions of an agency: when the agency's process
@@ -31,6 +31,14 @@ type Claim struct {
 // before reports whether c is older than d.
 func (c Claim) before(d Claim) bool {
 	return c.Started < d.Started || c.Started == d.Started && c.Attempt < d.Attempt
+}
+
+// sessions is what the store knows of an agency's sessions.
+type sessions struct {
+	epoch uint64        // of the agency's latest session; 0: none yet
+	fence chan struct{} // closed when a newer session opens
+	claim Claim         // the latest session's
+	live  bool          // the latest session is not closed
 }
 
 type openReq struct {
@@ -68,34 +76,25 @@ func (s *Store) Open(ctx context.Context, agency int, claim Claim) (*Session, er
 
 func (s *Store) open(req openReq) openRep {
 	agency := req.agency
-	if !s.known(agency) {
-		return openRep{err: unknown(agency)}
+	held, err := s.ledger.Held(agency)
+	if err != nil {
+		return openRep{err: err}
 	}
-	st := &s.streams[agency-1]
-	if st.live && req.claim.before(st.claim) {
+	ss := &s.sessions[agency-1]
+	if ss.live && req.claim.before(ss.claim) {
 		return openRep{err: ErrStale}
 	}
-	if st.fence != nil {
-		close(st.fence)
+	if ss.fence != nil {
+		close(ss.fence)
 	}
-	st.epoch++
-	st.fence = make(chan struct{})
-	st.claim, st.live = req.claim, true
-	return openRep{s: Session{
-		st: s, agency: agency, epoch: st.epoch, fenced: st.fence,
-		held: Held{Stored: st.stored, Digest: st.digest, Finished: st.finished},
-	}}
-}
-
-// Held is what the store holds of an agency's stream.
-type Held struct {
-	Stored   uint64        // bets
-	Digest   domain.Digest // their digest
-	Finished bool          // the agency's done is recorded
+	ss.epoch++
+	ss.fence = make(chan struct{})
+	ss.claim, ss.live = req.claim, true
+	return openRep{s: Session{st: s, agency: agency, epoch: ss.epoch, fenced: ss.fence, held: held}}
 }
 
 // Held returns what the store held for the agency when the session opened.
-func (ss *Session) Held() Held { return ss.held }
+func (ss *Session) Held() domain.Held { return ss.held }
 
 // Close ends the session: the agency has no live session any more, unless
 // a newer one has opened since, so that any claim may open the next. Once
@@ -108,8 +107,8 @@ func (ss *Session) Close() {
 }
 
 func (s *Store) closeSession(req closeReq) {
-	if st := &s.streams[req.agency-1]; st.epoch == req.epoch {
-		st.live = false
+	if ss := &s.sessions[req.agency-1]; ss.epoch == req.epoch {
+		ss.live = false
 	}
 }
 
@@ -123,63 +122,61 @@ func (ss *Session) Fenced() <-chan struct{} { return ss.fenced }
 // Append stores the session's agency's batch of bets at positions first,
 // first+1, …, first+len(bets)-1 and returns how many of the agency's bets
 // are stored after it, their digest and how many of the batch it stored,
-// once they are written and fsync'd. Bets at positions already stored must
+// once they are durable in the log. Bets at positions already stored must
 // be the ones stored there, and are skipped, so resending a batch is safe;
 // a batch entirely stored is acknowledged even after Finish or Draw. Each
 // bet is stored with Agency set to the session's agency; the caller has
 // validated the rest.
 //
-// Append fails with ErrFenced once a newer session has opened, ErrGap if
-// first is past the bets stored, ErrConflict if the bets held at those
-// positions differ, ErrFinished or ErrSealed for new bets after Finish or
-// Draw, or the write or fsync error that stops the store. After a context
-// error the batch may or may not have been stored; a new session tells.
+// Append fails with ErrFenced once a newer session has opened, with the
+// ledger's refusal (domain.ErrGap, ErrConflict, ErrFinished, ErrSealed;
+// see domain.Ledger.Add), or with the log's error that stops the store.
+// After a context error the batch may or may not have been stored; a new
+// session tells.
 func (ss *Session) Append(ctx context.Context, first uint64, bets []domain.Bet) (Appended, error) {
 	// A copy: the store may still read the bets after a caller that gave up
 	// on ctx has reused its slice.
-	wait, err := ss.Enqueue(ctx, first, slices.Clone(bets))
+	f, err := ss.Enqueue(ctx, first, slices.Clone(bets), 0, nil)
 	if err != nil {
 		return Appended{}, err
 	}
-	return wait(ctx)
+	return f.Wait(ctx)
 }
 
 // Enqueue is Append in two steps: it hands the batch to the store and
-// returns at once with a wait function that returns what Append would. The
-// store takes appends in the order they are enqueued, so a connection can
-// enqueue its batches one after the other and wait for each in turn while
-// the next are read: a window of batches in flight, committed together.
-// The store owns bets from then on: the caller must not change them. wait
-// with a cancelled ctx polls: it returns the outcome if the store has
-// given it, else ctx's error.
-func (ss *Session) Enqueue(ctx context.Context, first uint64, bets []domain.Bet) (wait func(context.Context) (Appended, error), err error) {
-	return ss.EnqueueDigested(ctx, first, bets, 0, nil)
-}
-
-// EnqueueDigested is Enqueue with the stream's digest after each bet
-// worked out by the caller, from from, the digest it expects at first (a
-// connection does it from the batch's frame, while the store serves
-// others). The store uses after, which it then owns, only if from is the
-// digest it holds at first and first is where its bets end; else it works
-// the digests out itself.
-func (ss *Session) EnqueueDigested(ctx context.Context, first uint64, bets []domain.Bet, from domain.Digest, after []domain.Digest) (wait func(context.Context) (Appended, error), err error) {
-	req := newAppendReq(ss.agency, ss.epoch, first, bets, from, after)
-	if err := send(ctx, ss.st.appendc, req, ss.st.done); err != nil {
+// returns at once with the append's future, which the store settles with
+// what Append would return. The store takes appends in the order they are
+// enqueued, so a connection can enqueue its batches one after the other
+// and wait for each in turn while the next are read: a window of batches
+// in flight, committed together. The store owns bets from then on: the
+// caller must not change them.
+//
+// after, if not nil, is the stream's digest after each bet worked out by
+// the caller from from, the digest it expects at first (a connection does
+// it from the batch's frame, while the store serves others); the store
+// uses it only if from is the digest it holds at first and first is where
+// its bets end (see domain.Ledger.Add).
+func (ss *Session) Enqueue(ctx context.Context, first uint64, bets []domain.Bet, from domain.Digest, after []domain.Digest) (*AppendFuture, error) {
+	f := &AppendFuture{
+		agency: ss.agency, epoch: ss.epoch, first: first, bets: bets, from: from, after: after,
+		done: make(chan struct{}), stopped: ss.st.done,
+	}
+	if err := send(ctx, ss.st.appendc, f, ss.st.done); err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context) (Appended, error) { return waitAppend(ctx, req, ss.st.done) }, nil
+	return f, nil
 }
 
 // Finish records that the session's agency has sent all its bets, total in
-// all with digest, and returns once that is written and fsync'd in the done
-// file, so that the agency stays finished across a restart. It fails with
-// ErrFenced once a newer session has opened, ErrIncomplete if total is not
-// the number of the agency's bets stored, ErrConflict if digest is not
-// theirs, or with the write or fsync error that stops the store. Finishing
-// again with the same total and digest is fine and writes nothing. After
-// Finish, new bets for the agency fail with ErrFinished.
+// all with digest, and returns once that is durable in the log, so that
+// the agency stays finished across a restart. It fails with ErrFenced once
+// a newer session has opened, with the ledger's refusal
+// (domain.ErrIncomplete, ErrConflict; see domain.Ledger.Finish), or with
+// the log's error that stops the store. Finishing again with the same
+// total and digest is fine and writes nothing. After Finish, new bets for
+// the agency fail with domain.ErrFinished.
 func (ss *Session) Finish(ctx context.Context, total uint64, digest domain.Digest) error {
-	req := finishReq{ss.agency, ss.epoch, total, digest, make(chan error, 1)}
+	req := finishReq{domain.Done{Agency: ss.agency, Total: total, Digest: digest}, ss.epoch, make(chan error, 1)}
 	err, rerr := call(ctx, ss.st.finishc, req, req.reply, ss.st.done)
 	if rerr != nil {
 		return rerr

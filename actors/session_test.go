@@ -1,7 +1,6 @@
 package actors_test
 
 import (
-	"context"
 	"errors"
 	"testing"
 
@@ -21,12 +20,12 @@ func TestStoreOpenFencesOlderSession(t *testing.T) {
 		s := mustOpen(t, path, 2)
 		ctx := testCtx(t)
 		old := mustSessionBeforeRun(t, s, 1)
-		var waits []func(context.Context) (actors.Appended, error)
+		var waits []*actors.AppendFuture
 		for _, q := range []struct {
 			first uint64
 			bets  []domain.Bet
 		}{{5, batch(5, 3)}, {0, batch(0, 5)}, {8, batch(8, 1)}} {
-			w, err := old.Enqueue(ctx, q.first, q.bets)
+			w, err := old.Enqueue(ctx, q.first, q.bets, 0, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -37,7 +36,7 @@ func TestStoreOpenFencesOlderSession(t *testing.T) {
 		mustNotBeFenced(t, neu)
 		start(t, s)
 		for i, w := range waits {
-			if res, err := w(ctx); !errors.Is(err, actors.ErrFenced) {
+			if res, err := w.Wait(ctx); !errors.Is(err, actors.ErrFenced) {
 				t.Errorf("append %d queued by the fenced session = %+v, %v; want ErrFenced", i, res, err)
 			}
 		}
@@ -81,9 +80,9 @@ func TestStoreOpenFencesOlderSession(t *testing.T) {
 		s, path, _ := runStore(t, 1)
 		ctx := testCtx(t)
 		old := mustSession(t, s, 1)
-		var waits []func(context.Context) (actors.Appended, error)
+		var waits []*actors.AppendFuture
 		for i := range batches {
-			w, err := old.Enqueue(ctx, uint64(i*size), batch(i*size, size))
+			w, err := old.Enqueue(ctx, uint64(i*size), batch(i*size, size), 0, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -92,7 +91,7 @@ func TestStoreOpenFencesOlderSession(t *testing.T) {
 		neu := mustSession(t, s, 1)
 		stored := 0
 		for i, w := range waits {
-			res, err := w(ctx)
+			res, err := w.Wait(ctx)
 			switch {
 			case err == nil && stored == i*size:
 				stored += size

@@ -8,12 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tp0/loteria/actors"
+	"github.com/tp0/loteria/actors/csvfile"
 	"github.com/tp0/loteria/domain"
 )
 
@@ -71,10 +73,10 @@ func TestStoreAppendErrors(t *testing.T) {
 		a1 := mustSession(t, s, 1)
 		mustAppend(t, a1, 0, batch(0, 2))
 		for _, first := range []uint64{3, 10} {
-			if _, err := a1.Append(ctx, first, batch(int(first), 1)); !errors.Is(err, actors.ErrGap) {
+			if _, err := a1.Append(ctx, first, batch(int(first), 1)); !errors.Is(err, domain.ErrGap) {
 				t.Errorf("Append at %d with 2 stored: err = %v, want ErrGap", first, err)
 			}
-			if _, err := a1.Append(ctx, first, nil); !errors.Is(err, actors.ErrGap) {
+			if _, err := a1.Append(ctx, first, nil); !errors.Is(err, domain.ErrGap) {
 				t.Errorf("empty Append at %d with 2 stored: err = %v, want ErrGap", first, err)
 			}
 		}
@@ -83,10 +85,10 @@ func TestStoreAppendErrors(t *testing.T) {
 	t.Run("ErrUnknownAgency", func(t *testing.T) {
 		s, _, _ := runStore(t, 2)
 		for _, agency := range []int{-1, 0, 3} {
-			if ss, err := s.Open(ctx, agency, actors.Claim{}); !errors.Is(err, actors.ErrUnknownAgency) {
+			if ss, err := s.Open(ctx, agency, actors.Claim{}); !errors.Is(err, domain.ErrUnknownAgency) {
 				t.Errorf("Open(%d) = %v, %v; want ErrUnknownAgency", agency, ss, err)
 			}
-			if _, _, err := s.Stored(ctx, agency); !errors.Is(err, actors.ErrUnknownAgency) {
+			if _, _, err := s.Stored(ctx, agency); !errors.Is(err, domain.ErrUnknownAgency) {
 				t.Errorf("Stored(%d): err = %v, want ErrUnknownAgency", agency, err)
 			}
 		}
@@ -96,10 +98,10 @@ func TestStoreAppendErrors(t *testing.T) {
 		a1 := mustSession(t, s, 1)
 		mustAppend(t, a1, 0, batch(0, 2))
 		mustFinish(t, a1, batch(0, 2))
-		if _, err := a1.Append(ctx, 2, batch(2, 1)); !errors.Is(err, actors.ErrFinished) {
+		if _, err := a1.Append(ctx, 2, batch(2, 1)); !errors.Is(err, domain.ErrFinished) {
 			t.Errorf("new bets after Finish: err = %v, want ErrFinished", err)
 		}
-		if _, err := a1.Append(ctx, 1, batch(1, 2)); !errors.Is(err, actors.ErrFinished) {
+		if _, err := a1.Append(ctx, 1, batch(1, 2)); !errors.Is(err, domain.ErrFinished) {
 			t.Errorf("overlapping batch after Finish: err = %v, want ErrFinished", err)
 		}
 		if got := mustAppend(t, a1, 0, batch(0, 2)); got != 2 {
@@ -116,7 +118,7 @@ func TestStoreAppendErrors(t *testing.T) {
 		mustAppend(t, a1, 0, batch(0, 2))
 		mustDraw(t, s)
 		for ss, first := range map[*actors.Session]uint64{a1: 2, a2: 0} {
-			if _, err := ss.Append(ctx, first, batch(int(first), 1)); !errors.Is(err, actors.ErrSealed) {
+			if _, err := ss.Append(ctx, first, batch(int(first), 1)); !errors.Is(err, domain.ErrSealed) {
 				t.Errorf("new bets for agency %d after Draw: err = %v, want ErrSealed", ss.Agency(), err)
 			}
 		}
@@ -136,7 +138,7 @@ func TestStoreFinish(t *testing.T) {
 	t.Run("ErrIncomplete", func(t *testing.T) {
 		for _, total := range []uint64{2, 4} {
 			err := a1.Finish(ctx, total, d)
-			if !errors.Is(err, actors.ErrIncomplete) {
+			if !errors.Is(err, domain.ErrIncomplete) {
 				t.Fatalf("Finish(%d) with 3 stored: err = %v, want ErrIncomplete", total, err)
 			}
 			if want := "stored 3, reported " + strconv.FormatUint(total, 10); !strings.Contains(err.Error(), want) {
@@ -212,7 +214,7 @@ func TestStoreCutsTornRowOnOpen(t *testing.T) {
 			mustWriteFile(t, path, valid+torn)
 
 			s := mustOpen(t, path, 2)
-			if rec := s.Recovered(); rec.TornBets != int64(len(torn)) || rec.Bets() != 2 {
+			if rec := s.Recovered(); !slices.Equal(rec.Repairs, []string{fmt.Sprintf("cut a torn final line of %d bytes off the bets file", len(torn))}) || rec.Bets() != 2 {
 				t.Errorf("Recovered = %+v, want %d torn bytes and 2 bets", rec, len(torn))
 			}
 			start(t, s)
@@ -253,8 +255,8 @@ func TestOpenStoreErrors(t *testing.T) {
 		says     string
 	}{
 		{"ErrBadRow", betsFile(t, bet("1", 1)) + "1,not,a,bet\n" + betsFile(t, bet("2", 2)), 2, domain.ErrBadRow, "line 2"},
-		{"unknown agency", betsFile(t, bet("1", 1)) + betsFile(t, withAgency(3, bet("2", 2))...), 2, actors.ErrCorrupt, "line 2: agency 3"},
-		{"unknown agency, no agencies", betsFile(t, bet("1", 1)), 0, actors.ErrCorrupt, "line 1: agency 1"},
+		{"unknown agency", betsFile(t, bet("1", 1)) + betsFile(t, withAgency(3, bet("2", 2))...), 2, domain.ErrCorrupt, "line 2: agency 3"},
+		{"unknown agency, no agencies", betsFile(t, bet("1", 1)), 0, domain.ErrCorrupt, "line 1: agency 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, tc.name)
@@ -286,10 +288,10 @@ func TestOpenStoreErrors(t *testing.T) {
 func TestStoreNoAgencies(t *testing.T) {
 	s, path, stop := runStore(t, 0)
 	ctx := testCtx(t)
-	if _, err := s.Open(ctx, 1, actors.Claim{}); !errors.Is(err, actors.ErrUnknownAgency) {
+	if _, err := s.Open(ctx, 1, actors.Claim{}); !errors.Is(err, domain.ErrUnknownAgency) {
 		t.Errorf("Open(1): err = %v, want ErrUnknownAgency", err)
 	}
-	if _, _, err := s.Stored(ctx, 1); !errors.Is(err, actors.ErrUnknownAgency) {
+	if _, _, err := s.Stored(ctx, 1); !errors.Is(err, domain.ErrUnknownAgency) {
 		t.Errorf("Stored(1): err = %v, want ErrUnknownAgency", err)
 	}
 	mustStop(t, stop)
@@ -347,13 +349,13 @@ func TestStoreStopped(t *testing.T) {
 	t.Run("queued append", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "bets.csv")
 		s := mustOpen(t, path, 2)
-		wait, err := mustSessionBeforeRun(t, s, 1).Enqueue(testCtx(t), 0, batch(0, 3))
+		wait, err := mustSessionBeforeRun(t, s, 1).Enqueue(testCtx(t), 0, batch(0, 3), 0, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		stop := start(t, s)
 		mustStop(t, stop)
-		res, err := wait(testCtx(t))
+		res, err := wait.Wait(testCtx(t))
 		n := res.Stored
 		var want uint64 // stopped before the append: nothing stored
 		if err == nil {
@@ -369,9 +371,7 @@ func TestStoreStopped(t *testing.T) {
 
 func TestStoreStopsOnWriteFailure(t *testing.T) {
 	s := mustOpen(t, filepath.Join(t.TempDir(), "bets.csv"), 2)
-	if err := s.CloseFile(); err != nil {
-		t.Fatal(err)
-	}
+	s.BreakLog(os.ErrClosed, nil)
 	stop := start(t, s)
 	ctx := testCtx(t)
 	if n, err := mustSession(t, s, 1).Append(ctx, 0, batch(0, 2)); !errors.Is(err, os.ErrClosed) {
@@ -394,10 +394,10 @@ func TestStoreGroupCommit(t *testing.T) {
 	for a := 1; a <= agencies; a++ {
 		sessions[a] = mustSessionBeforeRun(t, s, a)
 	}
-	var waits []func(context.Context) (actors.Appended, error)
+	var waits []*actors.AppendFuture
 	for r := range rounds { // queued before Run starts: one group
 		for a := 1; a <= agencies; a++ {
-			wait, err := sessions[a].Enqueue(ctx, uint64(r*size), batch(r*size, size))
+			wait, err := sessions[a].Enqueue(ctx, uint64(r*size), batch(r*size, size), 0, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -406,7 +406,7 @@ func TestStoreGroupCommit(t *testing.T) {
 	}
 	stop := start(t, s)
 	for i, wait := range waits {
-		res, err := wait(ctx)
+		res, err := wait.Wait(ctx)
 		stored := (i/agencies + 1) * size
 		if want := (actors.Appended{Stored: uint64(stored), Digest: digestOf(batch(0, stored)...), New: size}); res != want || err != nil {
 			t.Fatalf("append %d = %+v, %v; want %+v, nil", i, res, err, want)
@@ -673,7 +673,7 @@ func newStorePath(tb testing.TB, agencies int) string {
 // mustWriteLottery writes the lottery file of the store at path.
 func mustWriteLottery(tb testing.TB, path, date string, agencies int) {
 	tb.Helper()
-	mustWriteFile(tb, actors.LotteryPath(path), fmt.Sprintf("00000000c0ffee00,%s,%d\n", date, agencies))
+	mustWriteFile(tb, csvfile.LotteryPath(path), fmt.Sprintf("00000000c0ffee00,%s,%d\n", date, agencies))
 }
 
 func mustReadBets(tb testing.TB, path string) []domain.Bet {

@@ -171,11 +171,11 @@ func (l *Ledger) keepWinners(agency int, bets []Bet) {
 	}
 }
 
-// Restore adds agency's next bet as the store held it, with the digest it
+// Restore adds agency's next bet as a store held it, with the digest it
 // was stored with, which must extend the stream by the bet: rebuilding the
-// ledger from what a store holds checks the store too. It fails with
-// ErrConflict if the digest does not, ErrFinished after the agency's done
-// and ErrUnknownAgency; the bet must be valid.
+// ledger from what a store holds checks the store too. It fails, saying
+// why, if the digest does not, or if the agency has finished, and with
+// ErrUnknownAgency; the bet must be valid.
 func (l *Ledger) Restore(agency int, b Bet, digest Digest) error {
 	if !l.Known(agency) {
 		return unknownAgency(agency)
@@ -183,11 +183,11 @@ func (l *Ledger) Restore(agency int, b Bet, digest Digest) error {
 	st := &l.streams[agency-1]
 	pos := uint64(len(st.digests))
 	if st.finished {
-		return fmt.Errorf("%w: agency %d's bet %d follows its done", ErrFinished, agency, pos)
+		return fmt.Errorf("agency %d's bet %d follows its done", agency, pos)
 	}
 	if want := l.digester.Add(st.digestAt(pos), b); digest != want {
-		return fmt.Errorf("%w: agency %d's bet %d has digest %v, its stream makes %v (a bet changed, moved, added or removed)",
-			ErrConflict, agency, pos, digest, want)
+		return fmt.Errorf("agency %d's bet %d has digest %v, its stream makes %v (a bet changed, moved, added or removed)",
+			agency, pos, digest, want)
 	}
 	st.digests = append(st.digests, digest)
 	l.keepWinners(agency, []Bet{b})

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"syscall"
 
 	"github.com/tp0/loteria/actors"
@@ -38,15 +39,16 @@ func listenHint(err error, cfg Config) string {
 // storeHint says what to do when the store refuses to open.
 func storeHint(err error, cfg Config) string {
 	path, key := cfg.StorePath, spec.KeyName("store.path")
-	fresh := fmt.Sprintf("start a fresh one with docker compose down then up (outside Docker, move %s, %s and %s away)",
-		path, actors.DonePath(path), actors.LotteryPath(path))
+	files := actors.StoreFiles(path)
+	fresh := fmt.Sprintf("start a fresh one with docker compose down then up (outside Docker, move %s and %s away)",
+		strings.Join(files[:len(files)-1], ", "), files[len(files)-1])
 	switch {
-	case errors.Is(err, actors.ErrInUse):
+	case errors.Is(err, domain.ErrInUse):
 		return fmt.Sprintf("another server runs on the store at %s; stop it, or set %s to another path", path, key)
-	case errors.Is(err, actors.ErrOtherLottery):
+	case errors.Is(err, domain.ErrOtherLottery):
 		return fmt.Sprintf("the store at %s belongs to another lottery; to resume it start the server as it was (%s and %s), or %s",
 			path, spec.KeyName("server.agencies"), spec.KeyName("lottery.date"), fresh)
-	case errors.Is(err, actors.ErrCorrupt), errors.Is(err, domain.ErrBadRow):
+	case errors.Is(err, domain.ErrCorrupt), errors.Is(err, domain.ErrBadRow):
 		return fmt.Sprintf("the store at %s is damaged (the error names the line); %s", path, fresh)
 	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Sprintf("the directory of %s does not exist; create it, or set %s", path, key)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 
 	"github.com/tp0/loteria/actors"
 	"github.com/tp0/loteria/cmd/internal/logline"
+	"github.com/tp0/loteria/domain"
 	"github.com/tp0/loteria/net/client"
 	"github.com/tp0/loteria/net/server"
 )
@@ -166,13 +168,12 @@ func (r *running) wait() error {
 }
 
 // recoverAttrs describes what the store recovered at start: its lottery,
-// bets, finished agencies and the bytes of torn tails cut, per file when
-// there were any.
-func recoverAttrs(l actors.Lottery, r actors.Recovery) []any {
-	torn := r.TornBets + r.TornDone
-	args := []any{"lottery", l.IDText(), "date", l.DateText(), "bets", r.Bets(), "finished", len(r.Finished), "torn_bytes", torn}
-	if torn > 0 {
-		args = append(args, "torn_bets", r.TornBets, "torn_done", r.TornDone)
+// bets, finished agencies and how many repairs of a crash its log made,
+// with what they were when there were any.
+func recoverAttrs(l domain.Lottery, r actors.Recovery) []any {
+	args := []any{"lottery", l.IDText(), "date", l.DateText(), "bets", r.Bets(), "finished", len(r.Finished), "repairs", len(r.Repairs)}
+	if len(r.Repairs) > 0 {
+		args = append(args, "repaired", strings.Join(r.Repairs, "; "))
 	}
 	return args
 }
@@ -180,7 +181,7 @@ func recoverAttrs(l actors.Lottery, r actors.Recovery) []any {
 // finishedBefore reports whether the store holds a lottery of an earlier
 // day than now's in which every agency is done: most likely a store left
 // from an old lottery rather than a server restarted mid-lottery.
-func finishedBefore(l actors.Lottery, r actors.Recovery, now time.Time) bool {
+func finishedBefore(l domain.Lottery, r actors.Recovery, now time.Time) bool {
 	today := now.UTC().Truncate(24 * time.Hour) // midnight, as lottery dates are
 	return l.Agencies > 0 && len(r.Finished) == l.Agencies && l.Date.Before(today)
 }

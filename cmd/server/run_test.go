@@ -140,7 +140,7 @@ func TestRunRecoversAFinishedLottery(t *testing.T) {
 			store := filepath.Join(t.TempDir(), "bets.csv")
 			env := []string{"SERVER_IP=127.0.0.1", "SERVER_PORT=0", "SERVER_AGENCIES=2", "SERVER_STORE_PATH=" + store}
 			p := launch(t, env)
-			mustRecoverLine(t, p.head, "bets: 0 | finished: 0 | torn_bytes: 0")
+			mustRecoverLine(t, p.head, "bets: 0 | finished: 0 | repairs: 0")
 			if got := playLottery(t, p.addr, sent); !reflect.DeepEqual(got, want) {
 				t.Fatalf("winners = %v, want %v", got, want)
 			}
@@ -148,9 +148,9 @@ func TestRunRecoversAFinishedLottery(t *testing.T) {
 			mustAppendFile(t, store, torn)
 
 			p = launch(t, env)
-			line := "bets: 5 | finished: 2 | torn_bytes: " + strconv.Itoa(len(torn))
+			line := "bets: 5 | finished: 2 | repairs: 0"
 			if torn != "" {
-				line += " | torn_bets: " + strconv.Itoa(len(torn)) + " | torn_done: 0"
+				line = "bets: 5 | finished: 2 | repairs: 1 | repaired: cut a torn final line of " + strconv.Itoa(len(torn)) + " bytes off the bets file"
 			}
 			mustRecoverLine(t, p.head, line)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -93,14 +93,14 @@ func TestRunHints(t *testing.T) {
 	if err := os.WriteFile(other, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(actors.LotteryPath(other), []byte("0123456789abcdef,2026-12-01,5\n"), 0o644); err != nil {
+	if err := os.WriteFile(other+".lottery", []byte("0123456789abcdef,2026-12-01,5\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	damaged := filepath.Join(dir, "damaged.csv") // a valid row, but not with this digest
 	if err := os.WriteFile(damaged, []byte("1,Ana,Lorca,30904465,1999-03-17,7574,00000000\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(actors.LotteryPath(damaged), []byte("0123456789abcdef,2026-12-01,3\n"), 0o644); err != nil {
+	if err := os.WriteFile(damaged+".lottery", []byte("0123456789abcdef,2026-12-01,3\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	inUse := filepath.Join(dir, "in-use.csv")
@@ -119,11 +119,11 @@ func TestRunHints(t *testing.T) {
 	}{
 		{"PortInUse", []string{"SERVER_PORT=" + port}, "action: shutdown | result: fail | error: listen on 127.0.0.1:" + port + ": address already in use",
 			"another process listens on port " + port + " already; stop it, or set server.port (SERVER_PORT) to a free port"},
-		{"AnotherLottery", []string{"SERVER_STORE_PATH=" + other}, "action: shutdown | result: fail | error: open store: store belongs to another lottery: the store at " + other + " is lottery 0123456789abcdef of 2026-12-01 for 5 agencies, not 3",
+		{"AnotherLottery", []string{"SERVER_STORE_PATH=" + other}, "action: shutdown | result: fail | error: open store: " + other + ": store belongs to another lottery: the store is lottery 0123456789abcdef of 2026-12-01 for 5 agencies, not 3",
 			"the store at " + other + " belongs to another lottery; to resume it start the server as it was (server.agencies (SERVER_AGENCIES) and lottery.date (SERVER_LOTTERY_DATE)), or start a fresh one with docker compose down then up (outside Docker, move " + other + ", " + other + ".done and " + other + ".lottery away)"},
-		{"AnotherDate", []string{"SERVER_STORE_PATH=" + other, "SERVER_AGENCIES=5", "SERVER_LOTTERY_DATE=2026-12-02"}, "action: shutdown | result: fail | error: open store: store belongs to another lottery: the store at " + other + " is lottery 0123456789abcdef of 2026-12-01, not of 2026-12-02",
+		{"AnotherDate", []string{"SERVER_STORE_PATH=" + other, "SERVER_AGENCIES=5", "SERVER_LOTTERY_DATE=2026-12-02"}, "action: shutdown | result: fail | error: open store: " + other + ": store belongs to another lottery: the store is lottery 0123456789abcdef of 2026-12-01, not of 2026-12-02",
 			"the store at " + other + " belongs to another lottery; to resume it start the server as it was"},
-		{"Damaged", []string{"SERVER_STORE_PATH=" + damaged}, "action: shutdown | result: fail | error: open store: recover bets file: store files corrupt: line 1: agency 1's bet 0 has digest 00000000, its stream makes ",
+		{"Damaged", []string{"SERVER_STORE_PATH=" + damaged}, "action: shutdown | result: fail | error: open store: " + damaged + ": store files corrupt: recover bets file: line 1: agency 1's bet 0 has digest 00000000, its stream makes ",
 			"the store at " + damaged + " is damaged (the error names the line); start a fresh one with docker compose down then up (outside Docker, move " + damaged + ", " + damaged + ".done and " + damaged + ".lottery away)"},
 		{"InUse", []string{"SERVER_STORE_PATH=" + inUse}, "action: shutdown | result: fail | error: open store: store in use: " + inUse + " is locked by another process (another server on the same store.path?)",
 			"another server runs on the store at " + inUse + "; stop it, or set store.path (SERVER_STORE_PATH) to another path"},
@@ -158,7 +158,7 @@ func TestHintsHaveNoColon(t *testing.T) {
 	cfg := defaultConfig()
 	cfg.StorePath, cfg.IP = "/data/bets.csv", "::1"
 	for _, err := range []error{errors.New("x"), os.ErrNotExist, os.ErrPermission, syscall.EADDRINUSE,
-		syscall.EADDRNOTAVAIL, syscall.EACCES, actors.ErrUnknownAgency, actors.ErrCorrupt, domain.ErrBadRow} {
+		syscall.EADDRNOTAVAIL, syscall.EACCES, domain.ErrUnknownAgency, domain.ErrCorrupt, domain.ErrBadRow} {
 		for _, h := range []string{listenHint(err, cfg), storeHint(err, cfg)} {
 			if strings.Contains(h, ":") {
 				t.Errorf("hint %q has a colon", h)

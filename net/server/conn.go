@@ -161,7 +161,7 @@ func (cn *conn) serve(ctx context.Context) error {
 	// once; a request being handled is finished first.
 	stop := context.AfterFunc(ctx, func() { cn.c.SetReadDeadline(time.Now()) })
 	defer stop()
-	q := make(chan pending, window)
+	q := make(chan queued, window)
 	werr := make(chan error, 1)
 	go func() {
 		w := &replies{cn: cn}
@@ -175,7 +175,7 @@ func (cn *conn) serve(ctx context.Context) error {
 	return err
 }
 
-func (cn *conn) readLoop(ctx context.Context, q chan<- pending) error {
+func (cn *conn) readLoop(ctx context.Context, q chan<- queued) error {
 	for {
 		m, err := cn.read(ctx)
 		if err != nil {

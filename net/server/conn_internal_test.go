@@ -27,7 +27,7 @@ func TestConnBuffersHoldOneFrame(t *testing.T) {
 	peer := make(chan error, 1)
 	go func() { peer <- echoPings(b, sizes) }()
 	ctx := context.Background()
-	q := make(chan pending) // pings queue nothing but a barrier: release it
+	q := make(chan queued) // pings queue nothing but a barrier: release it
 	defer close(q)
 	go func() {
 		for p := range q {

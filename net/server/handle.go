@@ -15,14 +15,14 @@ import (
 )
 
 // handle answers one request. Batches are queued on q; any other request
-// is answered once every reply queued before it has been written (drain),
+// is answered once every reply queued before it has been written (awaitWritten),
 // so replies keep the order of requests. A non-nil error ends the
 // connection.
-func (cn *conn) handle(ctx context.Context, m wire.Message, q chan<- pending) error {
+func (cn *conn) handle(ctx context.Context, m wire.Message, q chan<- queued) error {
 	if b, ok := m.(wire.Batch); ok && cn.agency != 0 {
 		return cn.batch(b, q)
 	}
-	drain(q)
+	awaitWritten(q)
 	switch m := m.(type) { // allowed before hello too
 	case wire.Ping: // the health check
 		return cn.write(wire.Pong(m))
@@ -47,10 +47,11 @@ func (cn *conn) handle(ctx context.Context, m wire.Message, q chan<- pending) er
 	}
 }
 
-// drain waits until the writer has written every reply queued before.
-func drain(q chan<- pending) {
+// awaitWritten waits until the writer has written every reply queued
+// before.
+func awaitWritten(q chan<- queued) {
 	done := make(chan struct{})
-	q <- pending{barrier: done}
+	q <- queued{barrier: done}
 	<-done
 }
 
@@ -114,23 +115,23 @@ func fenced(agency int) *errClose {
 // batch validates a batch whole and hands it to the store, or rejects it
 // whole. Its reply is queued: the writer sends it once the store has the
 // batch on disk (see verdict).
-func (cn *conn) batch(b wire.Batch, q chan<- pending) error {
+func (cn *conn) batch(b wire.Batch, q chan<- queued) error {
 	for i := range b.Bets {
 		b.Bets[i].Agency = cn.agency
 		if err := b.Bets[i].ValidateBy(cn.srv.day); err != nil {
 			cn.log.Error("apuesta_recibida", "result", "fail", "cantidad", len(b.Bets), "agency", cn.agency, "bet", i, "error", err)
-			q <- pending{reply: wire.Reject{First: b.First, Index: uint16(i), Code: wire.CodeInvalidBet, Reason: err.Error()}}
+			q <- queued{reply: wire.Reject{First: b.First, Index: uint16(i), Code: wire.CodeInvalidBet, Reason: err.Error()}}
 			return nil
 		}
 	}
 	// Enqueued with no deadline: a batch read is a batch the store gets,
 	// even if the server starts to shut down meanwhile.
 	from, after := cn.digests(b)
-	wait, err := cn.sess.EnqueueDigested(context.Background(), b.First, b.Bets, from, after)
+	f, err := cn.sess.Enqueue(context.Background(), b.First, b.Bets, from, after)
 	if err != nil {
 		return cn.actorFailed(err)
 	}
-	q <- pending{batch: b, wait: wait}
+	q <- queued{batch: b, appended: f}
 	return nil
 }
 
@@ -282,13 +283,13 @@ func (cn *conn) watch(gone func()) (stop func() error) {
 // connection open to their code.
 func rejectCode(err error) (wire.Code, bool) {
 	switch {
-	case errors.Is(err, actors.ErrGap):
+	case errors.Is(err, domain.ErrGap):
 		return wire.CodeOutOfOrder, true
-	case errors.Is(err, actors.ErrFinished), errors.Is(err, actors.ErrSealed):
+	case errors.Is(err, domain.ErrFinished), errors.Is(err, domain.ErrSealed):
 		return wire.CodeClosed, true
-	case errors.Is(err, actors.ErrIncomplete):
+	case errors.Is(err, domain.ErrIncomplete):
 		return wire.CodeIncomplete, true
-	case errors.Is(err, actors.ErrConflict):
+	case errors.Is(err, domain.ErrConflict):
 		return wire.CodeConflict, true
 	}
 	return 0, false

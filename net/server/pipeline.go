@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 
-	"github.com/tp0/loteria/actors"
 	"github.com/tp0/loteria/net/wire"
 )
 
@@ -13,14 +12,14 @@ import (
 // store commits all that queued during one fsync with the next.
 const window = 32
 
-// pending is the reply to a request, in the order the requests came: the
-// store's verdict on a batch (wait), a reply already known (reply), or a
-// barrier that the writer closes once everything before it is written.
-type pending struct {
-	batch   wire.Batch
-	wait    func(context.Context) (actors.Appended, error)
-	reply   wire.Message
-	barrier chan struct{}
+// queued is the reply to a request, in the order the requests came: the
+// store's verdict on a batch (appended), a reply already known (reply), or
+// a barrier that the writer closes once everything before it is written.
+type queued struct {
+	batch    wire.Batch
+	appended Appending
+	reply    wire.Message
+	barrier  chan struct{}
 }
 
 // replies is the writer's half of a connection: it writes the replies to
@@ -35,7 +34,7 @@ type replies struct {
 // ready are gathered into one write, but never held while the next one is
 // awaited. After a failure run calls fail (which stops the reader) and only
 // drains q, releasing barriers, so the reader never blocks on it.
-func (r *replies) run(q <-chan pending, fail func()) error {
+func (r *replies) run(q <-chan queued, fail func()) error {
 	var err error
 	for p := range q {
 		if err != nil {
@@ -59,7 +58,7 @@ func (r *replies) run(q <-chan pending, fail func()) error {
 	return r.flush()
 }
 
-func release(p pending) {
+func release(p queued) {
 	if p.barrier != nil {
 		close(p.barrier)
 	}
@@ -68,16 +67,17 @@ func release(p pending) {
 // settle waits for the store's verdict on a batch, if needed, logs it and
 // queues the reply. Batches the store already took are settled even during
 // a shutdown: the store runs until every connection has ended.
-func (r *replies) settle(p pending) error {
+func (r *replies) settle(p queued) error {
 	m := p.reply
-	if p.wait != nil {
-		res, err := p.wait(polling)
-		if err == context.Canceled { // not settled yet: send what is ready, then wait
+	if f := p.appended; f != nil {
+		select {
+		case <-f.Done():
+		default: // not settled yet: send what is ready, then wait
 			if err := r.flush(); err != nil {
 				return err
 			}
-			res, err = p.wait(context.Background())
 		}
+		res, err := f.Wait(context.Background())
 		if m, err = r.cn.verdict(p.batch, res, err); err != nil {
 			return err
 		}
@@ -89,13 +89,6 @@ func (r *replies) settle(p pending) error {
 	r.out = b
 	return nil
 }
-
-// polling is a cancelled context: a wait given it returns at once.
-var polling = func() context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	return ctx
-}()
 
 // flush writes the queued frames in one write.
 func (r *replies) flush() error {

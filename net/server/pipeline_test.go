@@ -68,30 +68,38 @@ type heldStore struct {
 
 func (s heldStore) Open(context.Context, int, actors.Claim) (server.Session, error) { return s, nil }
 func (heldStore) Close()                                                            {}
-func (heldStore) Lottery() actors.Lottery {
-	return actors.Lottery{Date: time.Now().UTC().Truncate(24 * time.Hour), Agencies: 1}
+func (heldStore) Lottery() domain.Lottery {
+	return domain.Lottery{Date: time.Now().UTC().Truncate(24 * time.Hour), Agencies: 1}
 }
-func (heldStore) Held() actors.Held       { return actors.Held{} }
+func (heldStore) Held() domain.Held       { return domain.Held{} }
 func (heldStore) Fenced() <-chan struct{} { return nil }
 
-func (s heldStore) EnqueueDigested(_ context.Context, first uint64, bets []domain.Bet, _ domain.Digest, _ []domain.Digest) (func(context.Context) (actors.Appended, error), error) {
-	var settled bool
-	return func(ctx context.Context) (actors.Appended, error) {
-		for !settled {
-			select {
-			case f := <-s.settle:
-				if f != first {
-					panic("settled out of order")
-				}
-				settled = true
-			case <-ctx.Done():
-				return actors.Appended{}, ctx.Err()
-			case <-s.gone:
-				return actors.Appended{}, actors.ErrStopped
-			}
+func (s heldStore) Enqueue(_ context.Context, first uint64, bets []domain.Bet, _ domain.Digest, _ []domain.Digest) (server.Appending, error) {
+	return &heldAppend{s: s, first: first, n: len(bets), done: make(chan struct{})}, nil
+}
+
+// heldAppend is a batch of heldStore's, settled when the test says so.
+type heldAppend struct {
+	s     heldStore
+	first uint64
+	n     int
+	done  chan struct{} // never closed: the server must wait
+}
+
+func (a *heldAppend) Done() <-chan struct{} { return a.done }
+
+func (a *heldAppend) Wait(ctx context.Context) (actors.Appended, error) {
+	select {
+	case f := <-a.s.settle:
+		if f != a.first {
+			panic("settled out of order")
 		}
-		return actors.Appended{Stored: first + uint64(len(bets)), New: len(bets)}, nil
-	}, nil
+		return actors.Appended{Stored: a.first + uint64(a.n), New: a.n}, nil
+	case <-ctx.Done():
+		return actors.Appended{}, ctx.Err()
+	case <-a.s.gone:
+		return actors.Appended{}, actors.ErrStopped
+	}
 }
 
 func (heldStore) Finish(context.Context, uint64, domain.Digest) error { return nil }

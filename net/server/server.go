@@ -22,17 +22,24 @@ import (
 // StoreActor makes one of the actor.
 type Store interface {
 	Open(ctx context.Context, agency int, claim actors.Claim) (Session, error)
-	Lottery() actors.Lottery
+	Lottery() domain.Lottery
 }
 
 // Session is what a connection needs of its agency's session (see
 // actors.Session).
 type Session interface {
-	Held() actors.Held
+	Held() domain.Held
 	Fenced() <-chan struct{}
-	EnqueueDigested(ctx context.Context, first uint64, bets []domain.Bet, from domain.Digest, after []domain.Digest) (wait func(context.Context) (actors.Appended, error), err error)
+	Enqueue(ctx context.Context, first uint64, bets []domain.Bet, from domain.Digest, after []domain.Digest) (Appending, error)
 	Finish(ctx context.Context, total uint64, digest domain.Digest) error
 	Close()
+}
+
+// Appending is what a connection needs of an append in flight (see
+// actors.AppendFuture): to know whether it is settled, and to wait for it.
+type Appending interface {
+	Done() <-chan struct{}
+	Wait(ctx context.Context) (actors.Appended, error)
 }
 
 // StoreActor returns the store actor as a Store.
@@ -45,7 +52,17 @@ func (s storeActor) Open(ctx context.Context, agency int, claim actors.Claim) (S
 	if err != nil {
 		return nil, err
 	}
-	return ss, nil
+	return session{ss}, nil
+}
+
+type session struct{ *actors.Session }
+
+func (ss session) Enqueue(ctx context.Context, first uint64, bets []domain.Bet, from domain.Digest, after []domain.Digest) (Appending, error) {
+	f, err := ss.Session.Enqueue(ctx, first, bets, from, after)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
 }
 
 // Coordinator is what a connection needs of the draw coordinator. Done
@@ -78,7 +95,7 @@ const DefaultHelloTimeout = 5 * time.Second
 // Server serves agency connections.
 type Server struct {
 	cfg     Config
-	lottery actors.Lottery // the store's
+	lottery domain.Lottery // the store's
 	day     domain.Day     // its date: bets are validated on it
 	log     *slog.Logger
 	keys    map[int][sha256.Size]byte // digests of the secrets; nil when open
