@@ -47,7 +47,8 @@ func (h *handle) lottery(want domain.Lottery) {
 	h.t.Helper()
 	got := h.log.Lottery()
 	if got.ID != want.ID || !got.Date.Equal(want.Date) || got.Agencies != want.Agencies {
-		h.t.Fatalf("Lottery() = %+v, want %+v", got, want)
+		h.t.Fatalf("Lottery() is %s of %s for %d agencies, want %s of %s for %d",
+			got.IDText(), got.Date, got.Agencies, want.IDText(), want.Date, want.Agencies)
 	}
 }
 
