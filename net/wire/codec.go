@@ -14,6 +14,20 @@ type encoder struct {
 	err error
 }
 
+// appendFrame is AppendFrame with e as the encoder: a Framer's own, so that
+// no frame it queues allocates one. e keeps nothing of dst.
+func (e *encoder) appendFrame(dst []byte, m Message) ([]byte, error) {
+	start := len(dst)
+	*e = encoder{b: appendHeader(dst, m.Type())}
+	m.encode(e)
+	b, err := e.b, e.err
+	*e = encoder{}
+	if err != nil {
+		return dst[:start], fmt.Errorf("encode %s: %w", m.Type(), err)
+	}
+	return finishFrame(b, start)
+}
+
 func (e *encoder) u8(v uint8)   { e.b = append(e.b, v) }
 func (e *encoder) u16(v uint16) { e.b = binary.BigEndian.AppendUint16(e.b, v) }
 func (e *encoder) u32(v uint32) { e.b = binary.BigEndian.AppendUint32(e.b, v) }

@@ -242,13 +242,8 @@ func SplitWinners(docs []string) []Winners {
 // AppendFrame appends m as one frame to dst. It fails, leaving dst as it
 // was, when the frame would exceed MaxFrameSize or a string is not UTF-8.
 func AppendFrame(dst []byte, m Message) ([]byte, error) {
-	start := len(dst)
-	e := encoder{b: appendHeader(dst, m.Type())}
-	m.encode(&e)
-	if e.err != nil {
-		return dst[:start], fmt.Errorf("encode %s: %w", m.Type(), e.err)
-	}
-	return finishFrame(e.b, start)
+	var e encoder
+	return e.appendFrame(dst, m)
 }
 
 // WriteMessage writes m to w as one frame in a single Write.
