@@ -65,10 +65,8 @@ var past = time.Unix(1, 0)
 // took over, and the caller must not reconnect to take it back.
 type Conn struct {
 	nc      net.Conn
-	r       *bufio.Reader
+	fr      *wire.Framer // on nc, through a bufio.Reader
 	timeout time.Duration
-	wbuf    []byte // frames not written yet; reused
-	rbuf    []byte // reused for every frame read
 	flight  []span // batches posted and not answered yet, oldest first
 	err     error  // set once the Conn is broken
 }
@@ -86,9 +84,8 @@ func Dial(ctx context.Context, addr string, timeout time.Duration) (*Conn, error
 	}
 	return &Conn{
 		nc:      nc,
-		r:       bufio.NewReaderSize(nc, wire.MaxFrameSize),
+		fr:      wire.NewFramer(nc, bufio.NewReaderSize(nc, wire.MaxFrameSize)),
 		timeout: timeout,
-		rbuf:    make([]byte, wire.MaxPayload),
 	}, nil
 }
 
@@ -158,11 +155,11 @@ func (c *Conn) Post(ctx context.Context, b wire.Batch) error {
 // are the bets' canonical bytes, so they are not encoded twice.
 func (c *Conn) PostDigest(ctx context.Context, b wire.Batch, before domain.Digest) (after domain.Digest, err error) {
 	err = c.watch(ctx, "post", func() error {
-		start := len(c.wbuf)
-		if err := c.buffer(b); err != nil {
+		frame, err := c.buffer(b)
+		if err != nil {
 			return err
 		}
-		after = before.Extend(wire.BatchBets(c.wbuf[start+wire.HeaderSize:]))
+		after = before.Extend(wire.BatchBets(frame[wire.HeaderSize:]))
 		return c.posted(ctx, b)
 	})
 	return after, err

@@ -20,7 +20,7 @@ func (c *Conn) call(ctx context.Context, op string, req wire.Message) (wire.Mess
 	}
 	var reply wire.Message
 	err := c.watch(ctx, op, func() error {
-		if err := c.buffer(req); err != nil {
+		if _, err := c.buffer(req); err != nil {
 			return err
 		}
 		m, err := c.receive(ctx)
@@ -33,7 +33,7 @@ func (c *Conn) call(ctx context.Context, op string, req wire.Message) (wire.Mess
 // enqueue buffers b's frame and notes b in flight. The buffer is written
 // once it holds flushAt bytes or more.
 func (c *Conn) enqueue(ctx context.Context, b wire.Batch) error {
-	if err := c.buffer(b); err != nil {
+	if _, err := c.buffer(b); err != nil {
 		return err
 	}
 	return c.posted(ctx, b)
@@ -43,7 +43,7 @@ func (c *Conn) enqueue(ctx context.Context, b wire.Batch) error {
 // holds flushAt bytes or more.
 func (c *Conn) posted(ctx context.Context, b wire.Batch) error {
 	c.flight = append(c.flight, span{first: b.First, count: len(b.Bets)})
-	if len(c.wbuf) < flushAt {
+	if c.fr.Buffered() < flushAt {
 		return nil
 	}
 	return c.flush(ctx)
@@ -132,35 +132,33 @@ func (c *Conn) deadline(ctx context.Context, set func(time.Time) error, d time.D
 
 // write appends m as one frame to the write buffer and flushes it.
 func (c *Conn) write(ctx context.Context, m wire.Message) error {
-	if err := c.buffer(m); err != nil {
+	if _, err := c.buffer(m); err != nil {
 		return err
 	}
 	return c.flush(ctx)
 }
 
-// buffer appends m as one frame to the write buffer; on error the buffer
-// is left as it was.
-func (c *Conn) buffer(m wire.Message) error {
-	b, err := wire.AppendFrame(c.wbuf, m)
+// buffer appends m as one frame to the write buffer and returns the
+// frame, valid until the next flush; on error the buffer is left as it
+// was.
+func (c *Conn) buffer(m wire.Message) ([]byte, error) {
+	frame, err := c.fr.Queue(m)
 	if err != nil {
-		return fmt.Errorf("encode %s: %w", m.Type(), err)
+		return nil, fmt.Errorf("encode %s: %w", m.Type(), err)
 	}
-	c.wbuf = b
-	return nil
+	return frame, nil
 }
 
 // flush writes the buffered frames, if any, in a single Write within the
 // Conn's timeout, and empties the buffer.
 func (c *Conn) flush(ctx context.Context) error {
-	if len(c.wbuf) == 0 {
+	if c.fr.Buffered() == 0 {
 		return nil
 	}
 	if err := c.deadline(ctx, c.nc.SetWriteDeadline, c.timeout); err != nil {
 		return err
 	}
-	_, err := c.nc.Write(c.wbuf)
-	c.wbuf = c.wbuf[:0]
-	if err != nil {
+	if err := c.fr.Flush(); err != nil {
 		if e := c.lastWord(ctx, err); e != nil {
 			return e
 		}
@@ -197,11 +195,7 @@ func (c *Conn) lastWord(ctx context.Context, werr error) error {
 // read reads one message under the read deadline already set. A wire.Error
 // from the server is returned as the error: the server closes after it.
 func (c *Conn) read() (wire.Message, error) {
-	f, err := wire.ReadFrame(c.r, c.rbuf)
-	if err != nil {
-		return nil, fmt.Errorf("read: %w", err)
-	}
-	m, err := wire.Decode(f)
+	m, err := c.fr.ReadMessage()
 	if err != nil {
 		return nil, fmt.Errorf("read: %w", err)
 	}
