@@ -127,7 +127,7 @@ func (c *Conn) Send(ctx context.Context, b wire.Batch) (wire.Ack, error) {
 		return wire.Ack{}, err
 	}
 	var m wire.Message
-	err := c.watch(ctx, "send", func() error {
+	err := c.guard(ctx, "send", func() error {
 		err := c.enqueue(ctx, b)
 		if err == nil {
 			m, err = c.receive(ctx)
@@ -154,7 +154,7 @@ func (c *Conn) Post(ctx context.Context, b wire.Batch) error {
 // given the digest before them: worked out over the frame's bytes, which
 // are the bets' canonical bytes, so they are not encoded twice.
 func (c *Conn) PostDigest(ctx context.Context, b wire.Batch, before domain.Digest) (after domain.Digest, err error) {
-	err = c.watch(ctx, "post", func() error {
+	err = c.guard(ctx, "post", func() error {
 		frame, err := c.buffer(b)
 		if err != nil {
 			return err
@@ -180,7 +180,7 @@ func (c *Conn) Ack(ctx context.Context) (wire.Ack, error) {
 		return wire.Ack{}, fmt.Errorf("ack: %w", ErrNoBatch)
 	}
 	var m wire.Message
-	err := c.watch(ctx, "ack", func() (err error) {
+	err := c.guard(ctx, "ack", func() (err error) {
 		m, err = c.receive(ctx)
 		return err
 	})
@@ -223,7 +223,7 @@ func (c *Conn) Winners(ctx context.Context, wait time.Duration) ([]string, error
 		return nil, err
 	}
 	var docs []string
-	err := c.watch(ctx, "winners", func() error {
+	err := c.guard(ctx, "winners", func() error {
 		if err := c.write(ctx, wire.WinnersQuery{}); err != nil {
 			return err
 		}

@@ -19,7 +19,7 @@ func (c *Conn) call(ctx context.Context, op string, req wire.Message) (wire.Mess
 		return nil, err
 	}
 	var reply wire.Message
-	err := c.watch(ctx, op, func() error {
+	err := c.guard(ctx, op, func() error {
 		if _, err := c.buffer(req); err != nil {
 			return err
 		}
@@ -87,7 +87,7 @@ func (c *Conn) answer(op string, m wire.Message) (wire.Ack, error) {
 
 // idle returns an error wrapping ErrInFlight, which does not break the
 // Conn, while batches are in flight, unless the Conn is already broken
-// (which watch reports).
+// (which guard reports).
 func (c *Conn) idle(op string) error {
 	if n := len(c.flight); n > 0 && c.err == nil {
 		return fmt.Errorf("%s: %w (%d): ack them first", op, ErrInFlight, n)
@@ -95,10 +95,11 @@ func (c *Conn) idle(op string) error {
 	return nil
 }
 
-// watch runs fn, the I/O of operation op, unless the Conn is broken. A
-// cancelled ctx sets a deadline in the past, which unblocks fn's read or
-// write; the call then returns ctx.Err(). Any error breaks the Conn.
-func (c *Conn) watch(ctx context.Context, op string, fn func() error) error {
+// guard runs fn, the I/O of operation op, guarded by ctx, unless the Conn
+// is broken. A cancelled ctx sets a deadline in the past, which unblocks
+// fn's read or write; the call then returns ctx.Err(). Any error breaks
+// the Conn. Every operation's I/O runs in a guard.
+func (c *Conn) guard(ctx context.Context, op string, fn func() error) error {
 	if c.err != nil {
 		return fmt.Errorf("%s: %w: %w", op, ErrBroken, c.err)
 	}
@@ -121,7 +122,7 @@ func (c *Conn) watch(ctx context.Context, op string, fn func() error) error {
 
 // deadline sets a deadline d from now with set, then checks ctx: a
 // cancellation that came just before may have had its past deadline
-// overwritten, but it is visible in ctx.Err() by the time the watch's
+// overwritten, but it is visible in ctx.Err() by the time guard's
 // AfterFunc runs.
 func (c *Conn) deadline(ctx context.Context, set func(time.Time) error, d time.Duration) error {
 	if err := set(time.Now().Add(d)); err != nil {

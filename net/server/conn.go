@@ -30,7 +30,7 @@ import (
 type conn struct {
 	srv     *Server
 	c       net.Conn
-	br      *bufio.Reader // fr reads through it; watch peeks at it
+	br      *bufio.Reader // fr reads through it; watchPeer peeks at it
 	fr      *wire.Framer
 	payload []byte // the payload of the frame read last, until the next read
 	log     *slog.Logger
@@ -157,7 +157,7 @@ func (cn *conn) logFail(attrs ...any) {
 func (cn *conn) serve(ctx context.Context) error {
 	ctx, stopReading := context.WithCancelCause(ctx)
 	defer stopReading(nil)
-	cn.end = stopReading // with a fenced error, by the watch hello starts
+	cn.end = stopReading // with a fenced error, by closeWhenFenced
 	// On shutdown, or when the writer fails, a read in progress returns at
 	// once; a request being handled is finished first.
 	stop := context.AfterFunc(ctx, func() { cn.c.SetReadDeadline(time.Now()) })
