@@ -5,9 +5,10 @@ import "io"
 // Framer reads frames from an io.Reader and writes frames to an io.Writer,
 // in buffers it owns and reuses: one for the payload of the frame read
 // last, one for the frames queued and not written yet. Neither is made
-// before a frame needs it; the read buffer grows to the largest payload
-// read (at most MaxPayload), the write buffer to the most bytes queued
-// between two flushes.
+// before a frame needs it: the read buffer then grows to the largest
+// payload read (at most MaxPayload); the write buffer is made with room
+// for one frame of any size and grows to the most bytes queued between
+// two flushes.
 //
 // Reads (ReadFrame, ReadMessage) and writes (Queue, Buffered, Flush) share
 // nothing, so one goroutine may read while another writes; reads must not
