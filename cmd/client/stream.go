@@ -68,10 +68,10 @@ func (a *agency) stream(ctx context.Context, single *domain.Bet, f io.Reader, w 
 	if err := a.atEnd(); err != nil {
 		return 0, 0, err
 	}
-	if err := a.flush(ctx); err != nil {
+	if err := a.post(ctx); err != nil {
 		return 0, 0, err
 	}
-	if err := a.drain(ctx); err != nil {
+	if err := a.awaitAcks(ctx); err != nil {
 		return 0, 0, err
 	}
 	return a.pos, a.digest, nil
@@ -135,10 +135,10 @@ func (a *agency) differs(why string) error {
 func (a *agency) sendSingle(ctx context.Context, b domain.Bet) error {
 	a.batch = wire.Batch{First: a.pos, Bets: append(a.batch.Bets[:0], b)}
 	a.pos++
-	if err := a.flush(ctx); err != nil {
+	if err := a.post(ctx); err != nil {
 		return err
 	}
-	if err := a.drain(ctx); err != nil {
+	if err := a.awaitAcks(ctx); err != nil {
 		return err
 	}
 	logline.Success(a.log, "apuesta_enviada", "dni", b.Document, "numero", b.Number)
@@ -151,7 +151,7 @@ func (a *agency) sendSingle(ctx context.Context, b domain.Bet) error {
 func (a *agency) add(ctx context.Context, b domain.Bet) error {
 	n := wire.BetSize(b)
 	if k := len(a.batch.Bets); k > 0 && (k >= a.cfg.BatchMaxAmount || a.size+n > wire.MaxBatchBytes) {
-		if err := a.flush(ctx); err != nil {
+		if err := a.post(ctx); err != nil {
 			return err
 		}
 	}
@@ -164,10 +164,10 @@ func (a *agency) add(ctx context.Context, b domain.Bet) error {
 	return nil
 }
 
-// flush posts the batch, if not empty, notes what its ack must say, and
-// empties it for reuse (Post has copied its bytes). A full window then
-// waits for the oldest ack.
-func (a *agency) flush(ctx context.Context) error {
+// post sends the batch, if not empty, without waiting for its ack: it
+// notes what the ack must say and empties the batch for reuse (Post has
+// copied its bytes). A full window then waits for the oldest ack.
+func (a *agency) post(ctx context.Context) error {
 	if len(a.batch.Bets) == 0 {
 		return nil
 	}
@@ -184,8 +184,8 @@ func (a *agency) flush(ctx context.Context) error {
 	return nil
 }
 
-// drain waits for the ack of every batch in flight.
-func (a *agency) drain(ctx context.Context) error {
+// awaitAcks waits for the ack of every batch in flight.
+func (a *agency) awaitAcks(ctx context.Context) error {
 	for a.conn.InFlight() > 0 {
 		if err := a.ack(ctx); err != nil {
 			return err

@@ -65,10 +65,8 @@ var past = time.Unix(1, 0)
 // took over, and the caller must not reconnect to take it back.
 type Conn struct {
 	nc      net.Conn
-	r       *bufio.Reader
+	fr      *wire.Framer // on nc, through a bufio.Reader
 	timeout time.Duration
-	wbuf    []byte // frames not written yet; reused
-	rbuf    []byte // reused for every frame read
 	flight  []span // batches posted and not answered yet, oldest first
 	err     error  // set once the Conn is broken
 }
@@ -86,9 +84,8 @@ func Dial(ctx context.Context, addr string, timeout time.Duration) (*Conn, error
 	}
 	return &Conn{
 		nc:      nc,
-		r:       bufio.NewReaderSize(nc, wire.MaxFrameSize),
+		fr:      wire.NewFramer(nc, bufio.NewReaderSize(nc, wire.MaxFrameSize)),
 		timeout: timeout,
-		rbuf:    make([]byte, wire.MaxPayload),
 	}, nil
 }
 
@@ -130,7 +127,7 @@ func (c *Conn) Send(ctx context.Context, b wire.Batch) (wire.Ack, error) {
 		return wire.Ack{}, err
 	}
 	var m wire.Message
-	err := c.watch(ctx, "send", func() error {
+	err := c.guard(ctx, "send", func() error {
 		err := c.enqueue(ctx, b)
 		if err == nil {
 			m, err = c.receive(ctx)
@@ -157,12 +154,12 @@ func (c *Conn) Post(ctx context.Context, b wire.Batch) error {
 // given the digest before them: worked out over the frame's bytes, which
 // are the bets' canonical bytes, so they are not encoded twice.
 func (c *Conn) PostDigest(ctx context.Context, b wire.Batch, before domain.Digest) (after domain.Digest, err error) {
-	err = c.watch(ctx, "post", func() error {
-		start := len(c.wbuf)
-		if err := c.buffer(b); err != nil {
+	err = c.guard(ctx, "post", func() error {
+		frame, err := c.buffer(b)
+		if err != nil {
 			return err
 		}
-		after = before.Extend(wire.BatchBets(c.wbuf[start+wire.HeaderSize:]))
+		after = before.Extend(wire.BatchBets(frame[wire.HeaderSize:]))
 		return c.posted(ctx, b)
 	})
 	return after, err
@@ -183,7 +180,7 @@ func (c *Conn) Ack(ctx context.Context) (wire.Ack, error) {
 		return wire.Ack{}, fmt.Errorf("ack: %w", ErrNoBatch)
 	}
 	var m wire.Message
-	err := c.watch(ctx, "ack", func() (err error) {
+	err := c.guard(ctx, "ack", func() (err error) {
 		m, err = c.receive(ctx)
 		return err
 	})
@@ -226,7 +223,7 @@ func (c *Conn) Winners(ctx context.Context, wait time.Duration) ([]string, error
 		return nil, err
 	}
 	var docs []string
-	err := c.watch(ctx, "winners", func() error {
+	err := c.guard(ctx, "winners", func() error {
 		if err := c.write(ctx, wire.WinnersQuery{}); err != nil {
 			return err
 		}

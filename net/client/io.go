@@ -19,8 +19,8 @@ func (c *Conn) call(ctx context.Context, op string, req wire.Message) (wire.Mess
 		return nil, err
 	}
 	var reply wire.Message
-	err := c.watch(ctx, op, func() error {
-		if err := c.buffer(req); err != nil {
+	err := c.guard(ctx, op, func() error {
+		if _, err := c.buffer(req); err != nil {
 			return err
 		}
 		m, err := c.receive(ctx)
@@ -33,7 +33,7 @@ func (c *Conn) call(ctx context.Context, op string, req wire.Message) (wire.Mess
 // enqueue buffers b's frame and notes b in flight. The buffer is written
 // once it holds flushAt bytes or more.
 func (c *Conn) enqueue(ctx context.Context, b wire.Batch) error {
-	if err := c.buffer(b); err != nil {
+	if _, err := c.buffer(b); err != nil {
 		return err
 	}
 	return c.posted(ctx, b)
@@ -43,7 +43,7 @@ func (c *Conn) enqueue(ctx context.Context, b wire.Batch) error {
 // holds flushAt bytes or more.
 func (c *Conn) posted(ctx context.Context, b wire.Batch) error {
 	c.flight = append(c.flight, span{first: b.First, count: len(b.Bets)})
-	if len(c.wbuf) < flushAt {
+	if c.fr.Buffered() < flushAt {
 		return nil
 	}
 	return c.flush(ctx)
@@ -87,7 +87,7 @@ func (c *Conn) answer(op string, m wire.Message) (wire.Ack, error) {
 
 // idle returns an error wrapping ErrInFlight, which does not break the
 // Conn, while batches are in flight, unless the Conn is already broken
-// (which watch reports).
+// (which guard reports).
 func (c *Conn) idle(op string) error {
 	if n := len(c.flight); n > 0 && c.err == nil {
 		return fmt.Errorf("%s: %w (%d): ack them first", op, ErrInFlight, n)
@@ -95,10 +95,11 @@ func (c *Conn) idle(op string) error {
 	return nil
 }
 
-// watch runs fn, the I/O of operation op, unless the Conn is broken. A
-// cancelled ctx sets a deadline in the past, which unblocks fn's read or
-// write; the call then returns ctx.Err(). Any error breaks the Conn.
-func (c *Conn) watch(ctx context.Context, op string, fn func() error) error {
+// guard runs fn, the I/O of operation op, guarded by ctx, unless the Conn
+// is broken. A cancelled ctx sets a deadline in the past, which unblocks
+// fn's read or write; the call then returns ctx.Err(). Any error breaks
+// the Conn. Every operation's I/O runs in a guard.
+func (c *Conn) guard(ctx context.Context, op string, fn func() error) error {
 	if c.err != nil {
 		return fmt.Errorf("%s: %w: %w", op, ErrBroken, c.err)
 	}
@@ -121,7 +122,7 @@ func (c *Conn) watch(ctx context.Context, op string, fn func() error) error {
 
 // deadline sets a deadline d from now with set, then checks ctx: a
 // cancellation that came just before may have had its past deadline
-// overwritten, but it is visible in ctx.Err() by the time the watch's
+// overwritten, but it is visible in ctx.Err() by the time guard's
 // AfterFunc runs.
 func (c *Conn) deadline(ctx context.Context, set func(time.Time) error, d time.Duration) error {
 	if err := set(time.Now().Add(d)); err != nil {
@@ -132,35 +133,33 @@ func (c *Conn) deadline(ctx context.Context, set func(time.Time) error, d time.D
 
 // write appends m as one frame to the write buffer and flushes it.
 func (c *Conn) write(ctx context.Context, m wire.Message) error {
-	if err := c.buffer(m); err != nil {
+	if _, err := c.buffer(m); err != nil {
 		return err
 	}
 	return c.flush(ctx)
 }
 
-// buffer appends m as one frame to the write buffer; on error the buffer
-// is left as it was.
-func (c *Conn) buffer(m wire.Message) error {
-	b, err := wire.AppendFrame(c.wbuf, m)
+// buffer appends m as one frame to the write buffer and returns the
+// frame, valid until the next flush; on error the buffer is left as it
+// was.
+func (c *Conn) buffer(m wire.Message) ([]byte, error) {
+	frame, err := c.fr.Queue(m)
 	if err != nil {
-		return fmt.Errorf("encode %s: %w", m.Type(), err)
+		return nil, fmt.Errorf("encode %s: %w", m.Type(), err)
 	}
-	c.wbuf = b
-	return nil
+	return frame, nil
 }
 
 // flush writes the buffered frames, if any, in a single Write within the
 // Conn's timeout, and empties the buffer.
 func (c *Conn) flush(ctx context.Context) error {
-	if len(c.wbuf) == 0 {
+	if c.fr.Buffered() == 0 {
 		return nil
 	}
 	if err := c.deadline(ctx, c.nc.SetWriteDeadline, c.timeout); err != nil {
 		return err
 	}
-	_, err := c.nc.Write(c.wbuf)
-	c.wbuf = c.wbuf[:0]
-	if err != nil {
+	if err := c.fr.Flush(); err != nil {
 		if e := c.lastWord(ctx, err); e != nil {
 			return e
 		}
@@ -197,11 +196,7 @@ func (c *Conn) lastWord(ctx context.Context, werr error) error {
 // read reads one message under the read deadline already set. A wire.Error
 // from the server is returned as the error: the server closes after it.
 func (c *Conn) read() (wire.Message, error) {
-	f, err := wire.ReadFrame(c.r, c.rbuf)
-	if err != nil {
-		return nil, fmt.Errorf("read: %w", err)
-	}
-	m, err := wire.Decode(f)
+	m, err := c.fr.ReadMessage()
 	if err != nil {
 		return nil, fmt.Errorf("read: %w", err)
 	}

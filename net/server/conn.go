@@ -17,10 +17,11 @@ import (
 )
 
 // conn is the server's side of one agency connection. Only its own
-// goroutine uses it. Its buffers hold at most one frame each, are made when
-// first needed (an idle connection costs one read buffer) and are reused
-// by every read and write: a connection's memory is bounded whatever the
-// peer sends.
+// goroutine uses it, but for the writer's turns (see replies). Its buffers
+// (br, and fr's payload and write buffers) hold one frame each, or the
+// replies ready at once; they are made when first needed (an idle
+// connection costs one read buffer) and are reused by every read and
+// write: a connection's memory is bounded whatever the peer sends.
 //
 // Every frame must arrive whole before the connection's deadline: until a
 // hello is accepted, hello_timeout after the connection was accepted (so
@@ -29,10 +30,9 @@ import (
 type conn struct {
 	srv     *Server
 	c       net.Conn
-	br      *bufio.Reader
-	rbuf    []byte // payload buffer reused by every read, grown up to wire.MaxPayload
+	br      *bufio.Reader // fr reads through it; watchPeer peeks at it
+	fr      *wire.Framer
 	payload []byte // the payload of the frame read last, until the next read
-	wbuf    []byte // frame buffer reused by every write, wire.MaxFrameSize
 	log     *slog.Logger
 	peer    string
 	claimed uint32 // the agency the first hello named, for the log
@@ -57,9 +57,10 @@ type conn struct {
 // (nil: in no lobby, as if admitted).
 func newConn(s *Server, c net.Conn, st *seat) *conn {
 	now := time.Now()
+	br := bufio.NewReaderSize(c, wire.MaxFrameSize)
 	return &conn{
 		srv: s, c: c, log: s.log, peer: c.RemoteAddr().String(),
-		br:   bufio.NewReaderSize(c, wire.MaxFrameSize),
+		br: br, fr: wire.NewFramer(c, br),
 		seat: st, helloBy: now.Add(s.cfg.HelloTimeout), lastWork: now,
 	}
 }
@@ -156,7 +157,7 @@ func (cn *conn) logFail(attrs ...any) {
 func (cn *conn) serve(ctx context.Context) error {
 	ctx, stopReading := context.WithCancelCause(ctx)
 	defer stopReading(nil)
-	cn.end = stopReading // with a fenced error, by the watch hello starts
+	cn.end = stopReading // with a fenced error, by closeWhenFenced
 	// On shutdown, or when the writer fails, a read in progress returns at
 	// once; a request being handled is finished first.
 	stop := context.AfterFunc(ctx, func() { cn.c.SetReadDeadline(time.Now()) })
@@ -216,7 +217,7 @@ func (cn *conn) read(ctx context.Context) (wire.Message, error) {
 	if ctx.Err() != nil { // checked after the deadline is set: see serve
 		return nil, ended(ctx)
 	}
-	f, err := wire.ReadFrame(cn.br, cn.rbuf)
+	f, err := cn.fr.ReadFrame()
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
@@ -231,9 +232,6 @@ func (cn *conn) read(ctx context.Context) (wire.Message, error) {
 		return nil, closeWith(wire.CodeMalformed, "truncated frame")
 	default:
 		return nil, fmt.Errorf("read: %w", err)
-	}
-	if cap(f.Payload) > cap(cn.rbuf) { // ReadFrame made a larger one
-		cn.rbuf = f.Payload[:0]
 	}
 	cn.payload = f.Payload
 	m, err := wire.Decode(f)
@@ -265,17 +263,15 @@ func ended(ctx context.Context) error {
 // errPeerLeft is the peer closing the connection between requests.
 var errPeerLeft = errors.New("peer closed the connection")
 
-// write sends one message as one frame within the write timeout.
+// write sends one message as one frame within the write timeout. The
+// reader calls it only once the writer has written every reply queued
+// before (see drain), or has ended: nothing else is queued on fr.
 func (cn *conn) write(m wire.Message) error {
-	if cn.wbuf == nil {
-		cn.wbuf = make([]byte, 0, wire.MaxFrameSize) // no frame is larger
-	}
-	b, err := wire.AppendFrame(cn.wbuf[:0], m)
-	if err != nil {
+	if _, err := cn.fr.Queue(m); err != nil {
 		return err
 	}
 	cn.setWriteDeadline()
-	if _, err := cn.c.Write(b); err != nil {
+	if err := cn.fr.Flush(); err != nil {
 		if cn.seat != nil && errors.Is(err, os.ErrDeadlineExceeded) && !time.Now().Before(cn.helloBy) {
 			return cn.timedOut() // a peer that pings without reading
 		}

@@ -228,13 +228,13 @@ func (cn *conn) echo(e wire.Echo) error {
 }
 
 // winners parks until the draw, then sends the agency's own winners. While
-// it is parked the connection is watched: a peer that leaves (or sends
-// anything, which it may not before the reply) unparks it at once, so a
-// query nobody waits for holds no goroutine and no socket.
+// it is parked the peer is watched (watchPeer): a peer that leaves (or
+// sends anything, which it may not before the reply) unparks it at once,
+// so a query nobody waits for holds no goroutine and no socket.
 func (cn *conn) winners(ctx context.Context) error {
 	qctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	peer := cn.watch(cancel)
+	peer := cn.watchPeer(cancel)
 	docs, err := cn.srv.cfg.Coordinator.Winners(qctx, cn.agency)
 	perr := peer()
 	if err != nil {
@@ -257,11 +257,13 @@ func (cn *conn) winners(ctx context.Context) error {
 	return nil
 }
 
-// watch calls gone as soon as the peer closes the connection or sends a
-// byte. The returned function stops watching and returns the read error
-// that ended the watch (nil if a byte arrived or the watch was stopped);
-// after it returns the connection can be read again.
-func (cn *conn) watch(gone func()) (stop func() error) {
+// watchPeer watches the peer of a connection that is not reading, while
+// a winners query is parked: it calls gone as soon as the peer closes the
+// connection or sends a byte. The returned function stops watching and
+// returns the read error that ended the watch (nil if a byte arrived or
+// the watch was stopped); after it returns the connection can be read
+// again, the byte, if any, first.
+func (cn *conn) watchPeer(gone func()) (stop func() error) {
 	cn.c.SetReadDeadline(time.Time{}) // the idle timeout does not apply while parked
 	var perr error
 	done := make(chan struct{})

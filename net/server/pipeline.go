@@ -24,10 +24,9 @@ type queued struct {
 
 // replies is the writer's half of a connection: it writes the replies to
 // batches in order as the store settles them, coalescing those that are
-// ready into one write.
+// ready into one write. They wait in the connection's framer, queued.
 type replies struct {
-	cn  *conn
-	out []byte // frames not yet written
+	cn *conn
 }
 
 // run writes the replies queued on q until q is closed. Replies that are
@@ -82,23 +81,17 @@ func (r *replies) settle(p queued) error {
 			return err
 		}
 	}
-	b, err := wire.AppendFrame(r.out, m)
-	if err != nil {
-		return err
-	}
-	r.out = b
-	return nil
+	_, err := r.cn.fr.Queue(m)
+	return err
 }
 
 // flush writes the queued frames in one write.
 func (r *replies) flush() error {
-	if len(r.out) == 0 {
+	if r.cn.fr.Buffered() == 0 {
 		return nil
 	}
 	r.cn.setWriteDeadline()
-	_, err := r.cn.c.Write(r.out)
-	r.out = r.out[:0]
-	if err != nil {
+	if err := r.cn.fr.Flush(); err != nil {
 		return writeFailed(err)
 	}
 	return nil

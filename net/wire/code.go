@@ -40,11 +40,3 @@ func (c Code) String() string {
 	}
 	return fmt.Sprintf("code(%d)", uint16(c))
 }
-
-// Error makes an Error message usable as a Go error on the agency's side.
-func (m Error) Error() string { return fmt.Sprintf("server error %s: %s", m.Code, m.Reason) }
-
-// Error makes a Reject usable as a Go error on the agency's side.
-func (m Reject) Error() string {
-	return fmt.Sprintf("batch at %d rejected (%s, bet %d): %s", m.First, m.Code, m.Index, m.Reason)
-}

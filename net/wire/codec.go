@@ -14,6 +14,20 @@ type encoder struct {
 	err error
 }
 
+// appendFrame is AppendFrame with e as the encoder: a Framer's own, so that
+// no frame it queues allocates one. e keeps nothing of dst.
+func (e *encoder) appendFrame(dst []byte, m Message) ([]byte, error) {
+	start := len(dst)
+	*e = encoder{b: appendHeader(dst, m.Type())}
+	m.encode(e)
+	b, err := e.b, e.err
+	*e = encoder{}
+	if err != nil {
+		return dst[:start], fmt.Errorf("encode %s: %w", m.Type(), err)
+	}
+	return finishFrame(b, start)
+}
+
 func (e *encoder) u8(v uint8)   { e.b = append(e.b, v) }
 func (e *encoder) u16(v uint16) { e.b = binary.BigEndian.AppendUint16(e.b, v) }
 func (e *encoder) u32(v uint32) { e.b = binary.BigEndian.AppendUint32(e.b, v) }
@@ -117,21 +131,47 @@ func (d *decoder) bool() bool {
 	}
 }
 
+// str reads the next string (see cut), or fails saying why it cannot.
 func (d *decoder) str() string {
-	n := int(d.u16())
-	off := d.size - len(d.b)
-	p := d.take(n)
 	if d.err != nil {
 		return ""
 	}
-	if !utf8.Valid(p) {
-		d.fail("string is not valid UTF-8")
+	s, rest, ok := d.cut(d.b)
+	if !ok {
+		d.strFailed()
 		return ""
 	}
-	if d.shared != "" {
-		return d.shared[off : off+n]
+	d.b = rest
+	return s
+}
+
+// cut reads the string at the start of p, the payload's unread bytes or
+// fewer: its length in bytes (16 bits), then those bytes, which must be
+// valid UTF-8. It returns the string, a slice of the shared copy of the
+// payload if there is one, and the bytes after it; or false, if p ends
+// before the string does or the string is not valid UTF-8. Every
+// length-prefixed string of every message is read here.
+func (d *decoder) cut(p []byte) (s string, rest []byte, ok bool) {
+	if len(p) < 2 {
+		return "", p, false
 	}
-	return string(p)
+	n, b := int(p[0])<<8|int(p[1]), p[2:]
+	if len(b) < n || !utf8.Valid(b[:n]) {
+		return "", p, false
+	}
+	if d.shared != "" {
+		off := d.size - len(b)
+		return d.shared[off : off+n], b[n:], true
+	}
+	return string(b[:n]), b[n:], true
+}
+
+// strFailed sets the error for the string cut could not read: the payload
+// ends before the string does, or the string is not valid UTF-8.
+func (d *decoder) strFailed() {
+	if p := d.take(int(d.u16())); d.err == nil && !utf8.Valid(p) {
+		d.fail("string is not valid UTF-8")
+	}
 }
 
 // rest returns a copy of the bytes not yet read.

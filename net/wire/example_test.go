@@ -80,3 +80,40 @@ func ExampleEcho() {
 	// 0d 00 00 00 05 68 6f 6c 61 21
 	// "hola!"
 }
+
+// A Framer queues frames and writes them in one Write; at the other end a
+// Framer reads them back, each payload in the same reused buffer.
+func ExampleFramer() {
+	var conn bytes.Buffer // stands in for a net.Conn
+	out := wire.NewFramer(&conn, nil)
+	for i := range 3 {
+		if _, err := out.Queue(wire.Ack{First: uint64(10 * i), Count: 10, Stored: uint64(10*i + 10)}); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	fmt.Printf("%d bytes queued\n", out.Buffered())
+	if err := out.Flush(); err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	in := wire.NewFramer(nil, &conn)
+	for {
+		m, err := in.ReadMessage()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		ack := m.(wire.Ack)
+		fmt.Printf("ack of %d bets at %d, %d stored\n", ack.Count, ack.First, ack.Stored)
+	}
+	// Output:
+	// 81 bytes queued
+	// ack of 10 bets at 0, 10 stored
+	// ack of 10 bets at 10, 20 stored
+	// ack of 10 bets at 20, 30 stored
+}

@@ -70,6 +70,12 @@ type Frame struct {
 // header byte yields io.EOF.
 func ReadFrame(r io.Reader, buf []byte) (Frame, error) {
 	var h [HeaderSize]byte
+	return readFrame(r, &h, buf)
+}
+
+// readFrame is ReadFrame reading the header into h, which a Framer owns so
+// that no read allocates one.
+func readFrame(r io.Reader, h *[HeaderSize]byte, buf []byte) (Frame, error) {
 	if _, err := io.ReadFull(r, h[:]); err != nil {
 		return Frame{}, err
 	}
