@@ -265,7 +265,7 @@ var errPeerLeft = errors.New("peer closed the connection")
 
 // write sends one message as one frame within the write timeout. The
 // reader calls it only once the writer has written every reply queued
-// before (see drain), or has ended: nothing else is queued on fr.
+// before (see awaitWritten), or has ended: nothing else is queued on fr.
 func (cn *conn) write(m wire.Message) error {
 	if _, err := cn.fr.Queue(m); err != nil {
 		return err
