@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -57,10 +58,17 @@ func TestRunNativeOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd.Stderr = os.Stderr
+	// Its own process group, killed whole if the script overruns: its
+	// children hold the pipe too, and the read below ends only once they
+	// have all gone.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	timer := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
+	timer := time.AfterFunc(time.Minute, func() {
+		t.Errorf("run-native.sh still running after a minute: killed")
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	})
 	defer timer.Stop()
 
 	line := regexp.MustCompile(`^(server  |client[0-9] |client[0-9]{2}) \| action: [a-z_]+ \| result: success($| \| client_id: ([0-9]+) \| i: [0-9]+ \| pad: 0{500}$)`)
