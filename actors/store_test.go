@@ -426,7 +426,7 @@ func TestStoreGroupCommit(t *testing.T) {
 }
 
 func TestStoreConcurrentAppends(t *testing.T) {
-	const agencies, batches, size = 8, 200, 3
+	const agencies, batches, size = 8, 50, 3 // about 100 fsyncs: well within the wait on a loaded disk
 	s, path, stop := runStore(t, agencies)
 	ctx := testCtx(t)
 	errc := make(chan error, agencies)
