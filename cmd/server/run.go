@@ -16,7 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tp0/loteria/actors"
-	"github.com/tp0/loteria/cmd/internal/logline"
+	"github.com/tp0/loteria/domain/logline"
 	"github.com/tp0/loteria/net/client"
 	"github.com/tp0/loteria/net/server"
 )

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tp0/loteria/cmd/internal/logline"
+	"github.com/tp0/loteria/domain/logline"
 )
 
 var at = time.Date(2024, 3, 5, 7, 8, 9, 0, time.Local)

@@ -7,7 +7,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/tp0/loteria/cmd/internal/logline"
+	"github.com/tp0/loteria/domain/logline"
 )
 
 // fixedTime stamps every record with one time, so the output is stable.
