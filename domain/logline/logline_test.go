@@ -115,6 +115,13 @@ func TestHelpers(t *testing.T) {
 		{"InProgress", logline.InProgress, "INFO     action: a | result: in_progress | k: v"},
 		{"Fail", logline.Fail, "ERROR    action: a | result: fail | k: v"},
 		{"Debug", logline.Debug, "DEBUG    action: a | result: success | k: v"},
+		{"LogWarn", func(l *slog.Logger, action string, args ...any) {
+			logline.Log(l, slog.LevelWarn, action, logline.ResultInProgress, args...)
+		}, "WARNING  action: a | result: in_progress | k: v"},
+		{"LogLevelDisabled", func(l *slog.Logger, action string, args ...any) {
+			logline.Log(l, slog.LevelDebug-1, action, logline.ResultFail, args...)
+			logline.Log(l, slog.LevelInfo, action, logline.ResultFail, args...)
+		}, "INFO     action: a | result: fail | k: v"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
