@@ -15,7 +15,7 @@ var ErrSyntax = errors.New("not a log line")
 
 // Line is one log line read back by Parse.
 type Line struct {
-	Time   time.Time  // to the second, in time.Local
+	Time   time.Time  // to the second, the wall clock written read in time.Local
 	Level  slog.Level // slog.LevelDebug, LevelInfo, LevelWarn or LevelError
 	Action string     // the record's message
 	Attrs  []Attr     // the pairs after the action, in order, the result first if any
@@ -57,11 +57,13 @@ const (
 )
 
 // Parse reads one line as New's handler writes it, with or without its
-// "\n": the time (in time.Local), the level, the action and the pairs,
-// each quoted key and value unquoted. It is the handler's exact inverse:
-// it accepts only what the handler can write (a token quoted that need not
-// be, or raw that must be quoted, is an error wrapping ErrSyntax), and
-// what it returns gives the line back.
+// "\n": the time, the level, the action and the pairs, each quoted key
+// and value unquoted. It is the handler's exact inverse: it accepts only
+// what the handler can write (a token quoted that need not be, or raw that
+// must be quoted, is an error wrapping ErrSyntax), and what it returns
+// gives the line back. The time is read in time.Local, as
+// time.ParseInLocation reads it: a line written in another zone, at a
+// wall clock that time.Local skips, gives the time it normalises to.
 func Parse(line string) (Line, error) {
 	s := strings.TrimSuffix(line, "\n")
 	if len(s) < actionAt || s[levelAt-1] != ' ' || s[levelAt+levelWidth:actionAt] != actionMark {
@@ -70,7 +72,7 @@ func Parse(line string) (Line, error) {
 	var l Line
 	var err error
 	stamp := s[:levelAt-1]
-	if l.Time, err = time.ParseInLocation(TimeLayout, stamp, time.Local); err != nil || l.Time.Format(TimeLayout) != stamp {
+	if l.Time, err = time.ParseInLocation(TimeLayout, stamp, time.Local); err != nil {
 		return Line{}, fmt.Errorf("%w: %q: time %q", ErrSyntax, line, stamp)
 	}
 	if l.Level, err = parseLevelName(s[levelAt : levelAt+levelWidth]); err != nil {
