@@ -15,7 +15,7 @@ var ErrSyntax = errors.New("not a log line")
 
 // Line is one log line read back by Parse.
 type Line struct {
-	Time   time.Time  // to the second, the wall clock written read in time.Local
+	Time   time.Time  // the time written, to the second, as a wall clock of time.Local
 	Level  slog.Level // slog.LevelDebug, LevelInfo, LevelWarn or LevelError
 	Action string     // the record's message
 	Attrs  []Attr     // the pairs after the action, in order, the result first if any
