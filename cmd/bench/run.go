@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tp0/loteria/domain/logline"
 )
 
 // once runs the server and one agency per file to the end and measures it.
@@ -92,21 +94,25 @@ func peakRSS(pid int) int64 {
 // serverLog follows the server's log lines: it hands over the values of
 // the actions awaited and counts the bets received.
 type serverLog struct {
-	lines chan map[string]string
+	lines chan logline.Line
 	bets  chan int
 }
 
 func watch(r io.Reader) *serverLog {
-	l := &serverLog{lines: make(chan map[string]string, 16), bets: make(chan int, 1)}
+	l := &serverLog{lines: make(chan logline.Line, 16), bets: make(chan int, 1)}
 	go func() {
 		defer close(l.lines)
 		bets := 0
 		sc := bufio.NewScanner(r)
 		for sc.Scan() {
-			m := parse(sc.Text())
-			switch m["action"] {
+			m, err := logline.Parse(sc.Text())
+			if err != nil {
+				continue
+			}
+			switch m.Action {
 			case "apuesta_recibida":
-				n, _ := strconv.Atoi(m["cantidad"])
+				v, _ := m.Value("cantidad")
+				n, _ := strconv.Atoi(v)
 				bets += n
 			case "listen", "sorteo":
 				l.lines <- m
@@ -125,8 +131,9 @@ func (l *serverLog) await(action, key string) (string, error) {
 			if !ok {
 				return "", errors.New("log ended before " + action)
 			}
-			if m["action"] == action {
-				return m[key], nil
+			if m.Action == action {
+				v, _ := m.Value(key)
+				return v, nil
 			}
 		case <-time.After(10 * time.Minute):
 			return "", errors.New("no " + action + " within 10 minutes")
@@ -140,18 +147,4 @@ func (l *serverLog) received() int {
 	for range l.lines {
 	}
 	return <-l.bets
-}
-
-// parse splits a log line into its keys.
-func parse(line string) map[string]string {
-	m := map[string]string{}
-	i := strings.Index(line, "action: ")
-	if i < 0 {
-		return m
-	}
-	for _, kv := range strings.Split(line[i:], " | ") {
-		k, v, _ := strings.Cut(kv, ": ")
-		m[k] = v
-	}
-	return m
 }

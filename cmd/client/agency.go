@@ -11,8 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tp0/loteria/cmd/internal/logline"
 	"github.com/tp0/loteria/domain"
+	"github.com/tp0/loteria/domain/logline"
 	"github.com/tp0/loteria/net/client"
 	"github.com/tp0/loteria/net/wire"
 )

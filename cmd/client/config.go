@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/tp0/loteria/cmd/internal/conf"
-	"github.com/tp0/loteria/cmd/internal/logline"
 	"github.com/tp0/loteria/domain"
+	"github.com/tp0/loteria/domain/logline"
 )
 
 // Batch defaults: batch.maxAmount, the most bets in one batch, and

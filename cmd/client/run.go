@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tp0/loteria/cmd/internal/logline"
+	"github.com/tp0/loteria/domain/logline"
 	"github.com/tp0/loteria/net/client"
 	"github.com/tp0/loteria/net/wire"
 )

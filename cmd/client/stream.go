@@ -8,8 +8,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/tp0/loteria/cmd/internal/logline"
 	"github.com/tp0/loteria/domain"
+	"github.com/tp0/loteria/domain/logline"
 	"github.com/tp0/loteria/net/wire"
 )
 

@@ -686,7 +686,7 @@ func recreatedIsFresh(t *testing.T, c *checkout) {
 			t.Errorf("%s's config line after recreating: %q, want %v", who, o.configs[who].Line, want)
 		}
 	}
-	if len(o.recovers) != 1 || o.recovers[0].Details["bets"] != "0" {
+	if len(o.recovers) != 1 || o.recovers[0].value(t, "bets") != "0" {
 		t.Errorf("the recreated server recovered %v, want one recover line of bets: 0 (a fresh lottery)", o.recovers)
 	}
 	if got := o.amounts(t); !slices.Equal(got, []int{33, 33, 33, 1}) {

@@ -113,7 +113,7 @@ func (sc *scenario) finishFaultLottery(logs *follower, runs int) {
 	var recovered []int
 	for _, ev := range sc.containerLog("server") {
 		if ev.Action == "recover" {
-			recovered = append(recovered, mustAtoi(sc.t, ev.Details["bets"]))
+			recovered = append(recovered, mustAtoi(sc.t, ev.value(sc.t, "bets")))
 		}
 	}
 	total := 0

@@ -10,14 +10,20 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tp0/loteria/domain/logline"
 )
 
 // composeEvent is one line of `COMPOSE logs -f` read as the course's parser
 // reads it (tp0-tests, utils/line_parser.py): a log line with an action, or
 // compose's own line saying a container exited, whose action is "exit".
+// Log is the same log line after compose's prefix as logline.Parse reads
+// it, which is how our own values are read: the course's parser takes a
+// value as what follows its last colon, and does not unquote.
 type composeEvent struct {
 	Source  string            // the container, from compose's "name | " prefix
 	Action  string            // the action; "exit" for compose's exit line
@@ -25,6 +31,24 @@ type composeEvent struct {
 	Details map[string]string // the pairs after the result, by name
 	Code    int               // the exit code of compose's exit line; -1 for a log line
 	Line    string            // the line as compose printed it, without its line end
+	Log     logline.Line      // the line after compose's prefix, read by logline.Parse
+	LogErr  error             // why Log is empty: not our grammar, or compose's exit line
+}
+
+// errExitLine is the LogErr of compose's exit line, which is compose's,
+// not a line of ours.
+var errExitLine = errors.New("compose's exit line")
+
+// value returns the value of key in the event's line as logline.Parse
+// reads it ("" when it has none), failing tb when the line is not in our
+// grammar.
+func (ev composeEvent) value(tb testing.TB, key string) string {
+	tb.Helper()
+	if ev.LogErr != nil {
+		tb.Fatalf("%q, read for its %s: %v", ev.Line, key, ev.LogErr)
+	}
+	v, _ := ev.Log.Value(key)
+	return v
 }
 
 // The results a line may have.
@@ -107,6 +131,8 @@ func parseAction(s string) (composeEvent, error) {
 		}
 		ev.Details[name] = strings.TrimSpace(d[i+1:])
 	}
+	_, line, _ := strings.Cut(s, "|")
+	ev.Log, ev.LogErr = logline.Parse(strings.TrimPrefix(line, " "))
 	return ev, nil
 }
 
@@ -126,7 +152,7 @@ func parseExit(s string) (composeEvent, error) {
 	if err != nil {
 		return composeEvent{}, fmt.Errorf("exit code %q is not a number", code)
 	}
-	ev := composeEvent{Source: strings.TrimSpace(name), Action: "exit", Result: resultSuccess, Code: n}
+	ev := composeEvent{Source: strings.TrimSpace(name), Action: "exit", Result: resultSuccess, Code: n, LogErr: errExitLine}
 	if n != 0 {
 		ev.Result = resultFail
 	}
@@ -189,7 +215,7 @@ func keyOf(l string) string {
 func TestComposeLineGrammar(t *testing.T) {
 	for _, tc := range []struct {
 		name, line string
-		want       composeEvent // Line is not compared
+		want       composeEvent // Line, Log and LogErr are not compared (see TestComposeLineLog)
 	}{
 		{"V2LogLine", "client1  | 2026-12-01 21:40:16 INFO     action: consulta_ganadores | result: success | cant_ganadores: 2\n",
 			composeEvent{Source: "client1", Action: "consulta_ganadores", Result: "success",
@@ -214,11 +240,52 @@ func TestComposeLineGrammar(t *testing.T) {
 			if err != nil || !ok {
 				t.Fatalf("parseComposeLine(%q) = ok %v, %v", tc.line, ok, err)
 			}
-			got.Line = ""
+			got.Line, got.Log, got.LogErr = "", logline.Line{}, nil
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Errorf("parseComposeLine(%q)\n got %+v\nwant %+v", tc.line, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestComposeLineLog: after compose's prefix, a line of ours reads with
+// logline.Parse as we wrote it, where the course's parser reads the value
+// after the last colon and leaves quotes as they are.
+func TestComposeLineLog(t *testing.T) {
+	for _, tc := range []struct {
+		name, line string
+		details    map[string]string // the course's reading
+		log        []logline.Attr    // ours
+	}{
+		{"V2", "server  | 2026-12-01 21:40:16 INFO     action: listen | result: success | address: 0.0.0.0:12345\n",
+			map[string]string{"address: 0.0.0.0": "12345"},
+			[]logline.Attr{{Key: "result", Value: "success"}, {Key: "address", Value: "0.0.0.0:12345"}}},
+		{"V129ColouredPrefix", "\x1b[36mclient1    |\x1b[0m 2026-12-01 21:40:26 INFO     action: shutdown | result: success",
+			map[string]string{}, []logline.Attr{{Key: "result", Value: "success"}}},
+		{"Quoted", `client1  | 2026-12-01 21:40:26 ERROR    action: send_batch | result: fail | error: "a \x7c b" | name: " Ana"`,
+			map[string]string{"error": `"a \x7c b"`, "name": `" Ana"`},
+			[]logline.Attr{{Key: "result", Value: "fail"}, {Key: "error", Value: "a | b"}, {Key: "name", Value: " Ana"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev, ok, err := parseComposeLine(tc.line)
+			if err != nil || !ok || ev.LogErr != nil {
+				t.Fatalf("parseComposeLine(%q) = ok %v, %v; Parse: %v", tc.line, ok, err, ev.LogErr)
+			}
+			if fmt.Sprint(ev.Details) != fmt.Sprint(tc.details) {
+				t.Errorf("the course's details %q, want %q", ev.Details, tc.details)
+			}
+			if ev.Log.Action != ev.Action || !slices.Equal(ev.Log.Attrs, tc.log) {
+				t.Errorf("logline.Parse read %+v, want action %s and %q", ev.Log, ev.Action, tc.log)
+			}
+		})
+	}
+	for _, line := range []string{
+		"server | action: listen | result: success", // no time, no level
+		"\r\x1b[Kclient1 exited with code 0",
+	} {
+		if ev, ok, err := parseComposeLine(line); err != nil || !ok || ev.LogErr == nil {
+			t.Errorf("parseComposeLine(%q) = %+v, %v, %v; want an event with a LogErr", line, ev, ok, err)
+		}
 	}
 }
 

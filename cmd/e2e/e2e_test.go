@@ -22,6 +22,7 @@ import (
 
 	"github.com/tp0/loteria/cmd/internal/gen"
 	"github.com/tp0/loteria/domain"
+	"github.com/tp0/loteria/domain/logline"
 )
 
 // binaries are built once per test run into a temporary directory.
@@ -72,17 +73,25 @@ func mustBuild(tb testing.TB) (server, client string) {
 // logLine is one parsed log line: action, result and the other keys.
 type logLine map[string]string
 
+// parseLog reads the log lines of out with logline.Parse: each line that
+// holds "action: " as its action (under "action") and its pairs, the
+// result among them, values unquoted. A line holding "action: " that
+// logline.Parse refuses reads as one of no action and no result, with the
+// line and the error (assertNoFail reports it).
 func parseLog(out string) []logLine {
 	var lines []logLine
 	for _, l := range strings.Split(out, "\n") {
-		i := strings.Index(l, "action: ")
-		if i < 0 {
+		if !strings.Contains(l, "action: ") {
 			continue
 		}
-		m := logLine{}
-		for _, kv := range strings.Split(l[i:], " | ") {
-			k, v, _ := strings.Cut(kv, ": ")
-			m[k] = v
+		ll, err := logline.Parse(l)
+		if err != nil {
+			lines = append(lines, logLine{"unparsed": l, "error": err.Error()})
+			continue
+		}
+		m := logLine{"action": ll.Action}
+		for _, a := range ll.Attrs {
+			m[a.Key] = a.Value
 		}
 		lines = append(lines, m)
 	}

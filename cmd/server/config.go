@@ -10,8 +10,8 @@ import (
 	"unicode"
 
 	"github.com/tp0/loteria/cmd/internal/conf"
-	"github.com/tp0/loteria/cmd/internal/logline"
 	"github.com/tp0/loteria/domain"
+	"github.com/tp0/loteria/domain/logline"
 )
 
 // Config is the server's configuration: the defaults, then the YAML file

@@ -17,8 +17,8 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tp0/loteria/actors"
-	"github.com/tp0/loteria/cmd/internal/logline"
 	"github.com/tp0/loteria/domain"
+	"github.com/tp0/loteria/domain/logline"
 	"github.com/tp0/loteria/net/client"
 	"github.com/tp0/loteria/net/server"
 )
@@ -54,7 +54,7 @@ func run(ctx context.Context, args, environ []string, stdout io.Writer) error {
 	log = slog.New(logline.New(stdout, level))
 	logline.Success(log, "config", cfg.logAttrs()...)
 	if cfg.secrets() == nil && cfg.Agencies > 0 { // a warning, not a failure: a bare native run is open
-		log.Warn("auth", "result", "success", "mode", "open",
+		logline.Log(log, slog.LevelWarn, "auth", logline.ResultSuccess, "mode", "open",
 			"warning", "no agency secrets (SERVER_SECRETS): any peer may speak for any agency")
 	}
 
@@ -94,7 +94,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	rec := st.Recovered()
 	logline.Success(log, "recover", recoverAttrs(st.Lottery(), rec)...)
 	if finishedBefore(st.Lottery(), rec, time.Now()) {
-		log.Warn("recover", "result", "success", "lottery", st.Lottery().IDText(),
+		logline.Log(log, slog.LevelWarn, "recover", logline.ResultSuccess, "lottery", st.Lottery().IDText(),
 			"warning", fmt.Sprintf("resuming lottery %s of %s, finished already: its winners are told again; for a new lottery move %s and the files beside it away",
 				st.Lottery().IDText(), st.Lottery().DateText(), cfg.StorePath))
 	}

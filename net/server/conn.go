@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tp0/loteria/domain"
+	"github.com/tp0/loteria/domain/logline"
 	"github.com/tp0/loteria/net/wire"
 )
 
@@ -119,13 +120,13 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn, st *seat) {
 	}
 	switch {
 	case errors.Is(err, errPeerLeft):
-		cn.log.Debug("conexion", "result", "success", "peer", cn.peer, "agency", cn.agency)
+		logline.Debug(cn.log, "conexion", "peer", cn.peer, "agency", cn.agency)
 	case errors.Is(err, errShutdown):
-		cn.log.Info("conexion", "result", "success", "peer", cn.peer, "agency", cn.agency, "reason", "shutdown")
+		logline.Success(cn.log, "conexion", "peer", cn.peer, "agency", cn.agency, "reason", "shutdown")
 	case ec != nil && ec.code == wire.CodeFenced:
 		// A takeover, not a failure of this server's: the fenced process,
 		// if still there, reports it.
-		cn.log.Info("conexion", "result", "success", "peer", cn.peer, "agency", cn.agency, "reason", "fenced")
+		logline.Success(cn.log, "conexion", "peer", cn.peer, "agency", cn.agency, "reason", "fenced")
 	case ec != nil:
 		cn.logFail("code", ec.code, "error", ec.reason)
 	default:
@@ -147,7 +148,7 @@ func (cn *conn) logFail(attrs ...any) {
 			attrs = append(attrs, "suppressed", dropped)
 		}
 	}
-	cn.log.Error("conexion", append([]any{"result", "fail", "peer", cn.peer, "agency", cn.claimed}, attrs...)...)
+	logline.Fail(cn.log, "conexion", append([]any{"peer", cn.peer, "agency", cn.claimed}, attrs...)...)
 }
 
 // serve reads and handles requests until one of them ends the connection.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tp0/loteria/actors"
 	"github.com/tp0/loteria/domain"
+	"github.com/tp0/loteria/domain/logline"
 	"github.com/tp0/loteria/net/wire"
 )
 
@@ -119,7 +120,7 @@ func (cn *conn) batch(b wire.Batch, q chan<- queued) error {
 	for i := range b.Bets {
 		b.Bets[i].Agency = cn.agency
 		if err := b.Bets[i].ValidateBy(cn.srv.day); err != nil {
-			cn.log.Error("apuesta_recibida", "result", "fail", "cantidad", len(b.Bets), "agency", cn.agency, "bet", i, "error", err)
+			logline.Fail(cn.log, "apuesta_recibida", "cantidad", len(b.Bets), "agency", cn.agency, "bet", i, "error", err)
 			q <- queued{reply: wire.Reject{First: b.First, Index: uint16(i), Code: wire.CodeInvalidBet, Reason: err.Error()}}
 			return nil
 		}
@@ -159,16 +160,16 @@ func (cn *conn) digests(b wire.Batch) (from domain.Digest, after []domain.Digest
 // Only the bets stored now count as received: a resent batch adds none.
 func (cn *conn) verdict(b wire.Batch, res actors.Appended, err error) (wire.Message, error) {
 	if code, ok := rejectCode(err); ok {
-		cn.log.Error("apuesta_recibida", "result", "fail", "cantidad", len(b.Bets), "agency", cn.agency, "code", code, "error", err)
+		logline.Fail(cn.log, "apuesta_recibida", "cantidad", len(b.Bets), "agency", cn.agency, "code", code, "error", err)
 		return wire.Reject{First: b.First, Code: code, Reason: err.Error()}, nil
 	}
 	if err != nil {
 		return nil, cn.actorFailed(err)
 	}
 	if held := len(b.Bets) - res.New; held > 0 {
-		cn.log.Info("apuesta_recibida", "result", "success", "cantidad", res.New, "agency", cn.agency, "repetidas", held)
+		logline.Success(cn.log, "apuesta_recibida", "cantidad", res.New, "agency", cn.agency, "repetidas", held)
 	} else {
-		cn.log.Info("apuesta_recibida", "result", "success", "cantidad", res.New)
+		logline.Success(cn.log, "apuesta_recibida", "cantidad", res.New)
 	}
 	cn.logStored(b.Bets[len(b.Bets)-res.New:])
 	return wire.Ack{First: b.First, Count: uint16(len(b.Bets)), Stored: res.Stored, Digest: res.Digest}, nil
@@ -185,14 +186,14 @@ func (cn *conn) logStored(bets []domain.Bet) {
 		return // the common case: no work per bet
 	}
 	for _, b := range bets {
-		cn.log.Log(context.Background(), level, "apuesta_almacenada", "result", "success", "dni", b.Document, "numero", b.Number)
+		logline.Log(cn.log, level, "apuesta_almacenada", logline.ResultSuccess, "dni", b.Document, "numero", b.Number)
 	}
 }
 
 func (cn *conn) done(ctx context.Context, d wire.Done) error {
 	err := cn.sess.Finish(ctx, d.Total, d.Digest)
 	if code, ok := rejectCode(err); ok {
-		cn.log.Error("done", "result", "fail", "agency", cn.agency, "total", d.Total, "error", err)
+		logline.Fail(cn.log, "done", "agency", cn.agency, "total", d.Total, "error", err)
 		return cn.write(wire.Reject{First: d.Total, Code: code, Reason: err.Error()})
 	}
 	if err != nil {
@@ -202,7 +203,7 @@ func (cn *conn) done(ctx context.Context, d wire.Done) error {
 	// the line says how many are done, and before the draw starts: the last
 	// done line comes before the sorteo line.
 	err = cn.srv.cfg.Coordinator.Done(ctx, cn.agency, func(finished int) {
-		cn.log.Info("done", "result", "success", "agency", cn.agency, "total", d.Total,
+		logline.Success(cn.log, "done", "agency", cn.agency, "total", d.Total,
 			"finished", finished, "agencies", cn.srv.cfg.Agencies)
 	})
 	if err != nil {
@@ -221,7 +222,7 @@ func (cn *conn) echo(e wire.Echo) error {
 	// Before hello, one line per connection: a stranger's echoes cannot
 	// flood the log (the course's agencies send one per connection).
 	if cn.agency != 0 || !cn.echoed {
-		cn.log.Info("receive_message", "result", "success", "ip", ip, "msg", e.Text)
+		logline.Success(cn.log, "receive_message", "ip", ip, "msg", e.Text)
 		cn.echoed = true
 	}
 	return cn.write(e)
@@ -253,7 +254,7 @@ func (cn *conn) winners(ctx context.Context) error {
 			return err
 		}
 	}
-	cn.log.Info("consulta_ganadores", "result", "success", "agency", cn.agency, "cant_ganadores", len(docs))
+	logline.Success(cn.log, "consulta_ganadores", "agency", cn.agency, "cant_ganadores", len(docs))
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tp0/loteria/actors"
 	"github.com/tp0/loteria/domain"
+	"github.com/tp0/loteria/domain/logline"
 	"github.com/tp0/loteria/net/wire"
 )
 
@@ -170,13 +171,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		})
 	})
 	ln.Close()
-	s.log.Info("listener_close", "result", "success", "address", ln.Addr().String())
+	logline.Success(s.log, "listener_close", "address", ln.Addr().String())
 	endConns() // also when the listener failed for good
 	conns.Wait()
 	if n := s.quiet.unreported(); n > 0 {
-		s.log.Info("connections_close", "result", "success", "suppressed", n)
+		logline.Success(s.log, "connections_close", "suppressed", n)
 	} else {
-		s.log.Info("connections_close", "result", "success")
+		logline.Success(s.log, "connections_close")
 	}
 	return err
 }
@@ -201,7 +202,7 @@ func (s *Server) acceptLoop(ctx context.Context, ln net.Listener, serve func(net
 			return fmt.Errorf("accept: %w", err)
 		}
 		delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-		s.log.Warn("accept", "result", "in_progress", "error", err, "retry_in", delay)
+		logline.Log(s.log, slog.LevelWarn, "accept", logline.ResultInProgress, "error", err, "retry_in", delay)
 		select {
 		case <-time.After(delay):
 		case <-ctx.Done():

@@ -3,9 +3,16 @@
 //
 //	2006-01-02 15:04:05 INFO     action: X | result: Y | key: value | key2: value2
 //
-// New returns the slog.Handler that writes it; Success, InProgress, Fail and
-// Debug log one action with its result. Every record is one line: a key or
-// value that could break the line or its " | " separators is Go-quoted.
+// New returns the slog.Handler that writes it; Success, InProgress, Fail,
+// Debug and Log log one action with its result. Every record is one line: a
+// key or value that could break the line or its " | " separators is
+// Go-quoted, its '|' written \x7c, so every '|' of a line is in a " | "
+// separator. Parse reads a line back, unquoted.
+//
+// The course's own parser splits a line on '|' and takes what follows the
+// last colon of each pair as its value, so it reads a value holding a
+// colon, or a quoted one, otherwise than it was logged; Parse reads back
+// exactly what was.
 package logline
 
 import (
@@ -188,10 +195,15 @@ func appendValue(b []byte, v slog.Value) []byte {
 // appendKey writes a key raw unless it needs quoting: keys also quote
 // colons and spaces, so "key: value" splits at the first ": ".
 func appendKey(b []byte, k string) []byte {
-	if strings.ContainsAny(k, ": ") {
+	if keyNeedsQuote(k) {
 		return appendQuoted(b, k)
 	}
-	return appendString(b, k)
+	return append(b, k...)
+}
+
+// keyNeedsQuote reports whether the key k is written quoted.
+func keyNeedsQuote(k string) bool {
+	return strings.ContainsAny(k, ": ") || needsQuote(k)
 }
 
 // appendString writes s raw unless it needs quoting.

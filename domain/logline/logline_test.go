@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tp0/loteria/cmd/internal/logline"
+	"github.com/tp0/loteria/domain/logline"
 )
 
 var at = time.Date(2024, 3, 5, 7, 8, 9, 0, time.Local)
@@ -115,6 +115,13 @@ func TestHelpers(t *testing.T) {
 		{"InProgress", logline.InProgress, "INFO     action: a | result: in_progress | k: v"},
 		{"Fail", logline.Fail, "ERROR    action: a | result: fail | k: v"},
 		{"Debug", logline.Debug, "DEBUG    action: a | result: success | k: v"},
+		{"LogWarn", func(l *slog.Logger, action string, args ...any) {
+			logline.Log(l, slog.LevelWarn, action, logline.ResultInProgress, args...)
+		}, "WARNING  action: a | result: in_progress | k: v"},
+		{"LogLevelDisabled", func(l *slog.Logger, action string, args ...any) {
+			logline.Log(l, slog.LevelDebug-1, action, logline.ResultFail, args...)
+			logline.Log(l, slog.LevelInfo, action, logline.ResultFail, args...)
+		}, "INFO     action: a | result: fail | k: v"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -230,8 +237,14 @@ func TestConcurrent(t *testing.T) {
 		if strings.Count(s, "\n") != 1 || !strings.HasSuffix(s, "\n") {
 			t.Fatalf("write is not one line: %q", s)
 		}
-		_, kv := mustParse(t, s)
-		id := kv["g"] + "/" + kv["i"] + kv["even.i"]
+		l, err := logline.Parse(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, _ := l.Value("g")
+		i, _ := l.Value("i")
+		even, _ := l.Value("even.i")
+		id := g + "/" + i + even
 		if seen[id] {
 			t.Fatalf("line %s twice", id)
 		}
@@ -277,75 +290,6 @@ func TestParseLevel(t *testing.T) {
 			}
 		})
 	}
-}
-
-// mustParse splits a line the way a log reader would: time, level, then
-// " | "-separated "key: value" pairs, unquoting quoted keys and values. It
-// returns the level and the pairs, the message under "action".
-func mustParse(tb testing.TB, line string) (string, map[string]string) {
-	tb.Helper()
-	line, ok := strings.CutSuffix(line, "\n")
-	if !ok || strings.ContainsAny(line, "\n\r") || len(line) < 29 || line[28] != ' ' {
-		tb.Fatalf("malformed line %q", line)
-	}
-	if _, err := time.ParseInLocation(logline.TimeLayout, line[:19], time.Local); err != nil {
-		tb.Fatalf("line %q: time: %v", line, err)
-	}
-	kv := make(map[string]string)
-	for _, part := range strings.Split(line[29:], " | ") {
-		k, rest := mustToken(tb, part, true)
-		v, rest := mustToken(tb, rest, false)
-		if rest != "" {
-			tb.Fatalf("line %q: trailing %q after value", line, rest)
-		}
-		kv[k] = v
-	}
-	return strings.TrimRight(line[20:28], " "), kv
-}
-
-// mustToken reads a key (up to ": ") or a value (the rest), quoted or raw.
-func mustToken(tb testing.TB, s string, key bool) (tok, rest string) {
-	tb.Helper()
-	if strings.HasPrefix(s, `"`) {
-		q, err := strconv.QuotedPrefix(s)
-		if err != nil {
-			tb.Fatalf("bad quoted token in %q: %v", s, err)
-		}
-		tok, _ = strconv.Unquote(q)
-		rest = s[len(q):]
-	} else if key {
-		tok, rest, _ = strings.Cut(s, ": ")
-		return tok, rest
-	} else {
-		return s, ""
-	}
-	if key {
-		var ok bool
-		if rest, ok = strings.CutPrefix(rest, ": "); !ok {
-			tb.Fatalf("no \": \" after key in %q", s)
-		}
-	}
-	return tok, rest
-}
-
-// FuzzRoundTrip checks that any key, value and message come back exactly
-// from a single line.
-func FuzzRoundTrip(f *testing.F) {
-	for _, s := range []string{"plain", "a|b", " a", "a\nb", `"q"`, "", "ñ李😀", "a: b", "\x00\xff", "\u2028", `\x7c`} {
-		f.Add("k", s, "action")
-		f.Add(s, "v", s)
-	}
-	f.Fuzz(func(t *testing.T, k, v, msg string) {
-		if k == "" || k == "result" || k == "action" {
-			t.Skip()
-		}
-		var buf bytes.Buffer
-		slog.New(logline.New(&buf, slog.LevelInfo)).Info(msg, k, v)
-		level, kv := mustParse(t, buf.String())
-		if level != "INFO" || kv["action"] != msg || kv[k] != v || len(kv) != 2 {
-			t.Errorf("line %q parsed as %s %q, want action %q and %q: %q", buf.String(), level, kv, msg, k, v)
-		}
-	})
 }
 
 func ExampleParseLevel() {

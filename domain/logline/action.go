@@ -7,25 +7,39 @@ import (
 	"strings"
 )
 
+// The results an action may have, as the course's tests know them.
+const (
+	ResultSuccess    = "success"
+	ResultInProgress = "in_progress"
+	ResultFail       = "fail"
+)
+
 // Success logs action at INFO with result: success and the key/value args.
 func Success(l *slog.Logger, action string, args ...any) {
-	logAction(l, slog.LevelInfo, action, "success", args)
+	logAction(l, slog.LevelInfo, action, ResultSuccess, args)
 }
 
 // InProgress logs action at INFO with result: in_progress and the args.
 func InProgress(l *slog.Logger, action string, args ...any) {
-	logAction(l, slog.LevelInfo, action, "in_progress", args)
+	logAction(l, slog.LevelInfo, action, ResultInProgress, args)
 }
 
 // Fail logs action at ERROR with result: fail and the args.
 func Fail(l *slog.Logger, action string, args ...any) {
-	logAction(l, slog.LevelError, action, "fail", args)
+	logAction(l, slog.LevelError, action, ResultFail, args)
 }
 
 // Debug logs action at DEBUG with result: success and the args, as for the
 // per-bet lines. It returns at once when DEBUG is disabled.
 func Debug(l *slog.Logger, action string, args ...any) {
-	logAction(l, slog.LevelDebug, action, "success", args)
+	logAction(l, slog.LevelDebug, action, ResultSuccess, args)
+}
+
+// Log logs action at level with result and the args, for the lines the
+// other helpers do not cover: a retry at WARNING, a level chosen at run
+// time. It returns at once when level is disabled.
+func Log(l *slog.Logger, level slog.Level, action, result string, args ...any) {
+	logAction(l, level, action, result, args)
 }
 
 func logAction(l *slog.Logger, level slog.Level, action, result string, args []any) {

@@ -3,11 +3,12 @@ package logline_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"time"
 
-	"github.com/tp0/loteria/cmd/internal/logline"
+	"github.com/tp0/loteria/domain/logline"
 )
 
 // fixedTime stamps every record with one time, so the output is stable.
@@ -30,4 +31,23 @@ func Example() {
 	// 2024-03-05 07:08:09 INFO     action: config | result: success | port: 12345 | idle_timeout: 1m30s
 	// 2024-03-05 07:08:09 INFO     action: connect | result: in_progress | server_address: server:12345
 	// 2024-03-05 07:08:09 ERROR    action: send_batch | result: fail | error: write: broken pipe | name: "Ana \x7c María\n"
+}
+
+func ExampleParse() {
+	l, err := logline.Parse(`2024-03-05 07:08:09 ERROR    action: send_batch | result: fail | error: write: broken pipe | name: "Ana \x7c María\n"` + "\n")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(l.Time.Format(time.DateTime), l.Level, l.Action, l.Result())
+	for _, a := range l.Attrs[1:] {
+		fmt.Printf("%s=%q\n", a.Key, a.Value)
+	}
+	_, err = logline.Parse("client1  | 2024-03-05 07:08:09 INFO     action: x")
+	fmt.Println(errors.Is(err, logline.ErrSyntax))
+	// Output:
+	// 2024-03-05 07:08:09 ERROR send_batch fail
+	// error="write: broken pipe"
+	// name="Ana | María\n"
+	// true
 }
