@@ -19,27 +19,22 @@ func (s *Store) gather(first *AppendFuture) []*AppendFuture {
 
 // commit is group commit: it adds each append of group to the ledger,
 // appends the bets they add to the log at once, so that one fsync makes
-// them all durable, and then settles each. If the log fails, every append
-// the ledger took gets the error, and commit returns it: the store stops.
+// them all durable, and then settles each: those the ledger took with
+// what they stored, the others with why not (which may rest on bets of
+// this group, so it waits for the log too). If the log fails, every
+// append gets the error, and commit returns it: the store stops.
 func (s *Store) commit(group []*AppendFuture) error {
 	rows := s.rows[:0]
-	taken := group[:0] // the appends the ledger took: settled after the log
 	for _, f := range group {
-		if !s.ledger.Known(f.agency) || f.epoch != s.sessions[f.agency-1].epoch {
-			f.settle(Appended{}, ErrFenced)
+		f.res, f.err = s.add(f)
+		if f.err != nil {
 			continue
 		}
-		added, err := s.ledger.Add(f.agency, f.first, f.bets, f.from, f.after)
-		if err != nil {
-			f.settle(Appended{}, err)
-			continue
-		}
-		for i, b := range added.Fresh {
+		bets, digests := f.added.Fresh, f.added.Digests
+		for i, b := range bets {
 			b.Agency = f.agency
-			rows = append(rows, domain.Row{Bet: b, Digest: added.Digests[i]})
+			rows = append(rows, domain.Row{Bet: b, Digest: digests[i]})
 		}
-		f.res = Appended{Stored: added.Held.Stored, Digest: added.Held.Digest, New: len(added.Fresh)}
-		taken = append(taken, f)
 	}
 	var err error
 	if len(rows) > 0 {
@@ -48,12 +43,26 @@ func (s *Store) commit(group []*AppendFuture) error {
 	}
 	clear(rows) // the bets' strings may hold whole frames: let them go
 	s.rows = rows[:0]
-	for _, f := range taken {
-		if err != nil {
-			f.settle(Appended{}, err)
-		} else {
-			f.settle(f.res, nil)
-		}
+	for _, f := range group {
+		f.settle(err)
 	}
 	return err
+}
+
+// add adds f's batch to the ledger, if f's session is the agency's
+// latest, and returns what the append will have stored once the log has
+// the bets f.added holds.
+func (s *Store) add(f *AppendFuture) (Appended, error) {
+	if _, err := s.ledger.Held(f.agency); err != nil { // an unknown agency
+		return Appended{}, err
+	}
+	if f.epoch != s.sessions[f.agency-1].epoch {
+		return Appended{}, ErrFenced
+	}
+	added, err := s.ledger.Add(f.agency, f.first, f.bets, f.from, f.after)
+	if err != nil {
+		return Appended{}, err
+	}
+	f.added = added
+	return Appended{Stored: added.Held.Stored, Digest: added.Held.Digest, New: len(added.Fresh)}, nil
 }

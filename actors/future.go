@@ -27,7 +27,8 @@ type AppendFuture struct {
 
 	done    chan struct{}   // closed once settled
 	stopped <-chan struct{} // the store's: closed once its Run has returned
-	res     Appended        // written before done is closed
+	added   domain.Added    // what the ledger took, for the store to log
+	res     Appended        // the outcome: written before done is closed
 	err     error
 }
 
@@ -39,28 +40,18 @@ func (f *AppendFuture) Done() <-chan struct{} { return f.done }
 // error if ctx ends first, or ErrStopped if the store stops without
 // settling it. An outcome already given wins over both.
 func (f *AppendFuture) Wait(ctx context.Context) (Appended, error) {
-	select {
-	case <-f.done:
-		return f.res, f.err
-	default:
+	if _, err := recv(ctx, f.done, f.stopped); err != nil {
+		return Appended{}, err
 	}
-	select {
-	case <-f.done:
-		return f.res, f.err
-	case <-ctx.Done():
-		return Appended{}, ctx.Err()
-	case <-f.stopped:
-		select {
-		case <-f.done:
-			return f.res, f.err
-		default:
-			return Appended{}, ErrStopped
-		}
-	}
+	return f.res, f.err
 }
 
-// settle gives the append its outcome. Only the store calls it, once.
-func (f *AppendFuture) settle(res Appended, err error) {
-	f.res, f.err = res, err
+// settle gives the append its outcome, f.res and f.err, or failed if it
+// is not nil: the log's error, which every append of the group shares.
+// Only the store calls it, once.
+func (f *AppendFuture) settle(failed error) {
+	if failed != nil {
+		f.res, f.err = Appended{}, failed
+	}
 	close(f.done)
 }

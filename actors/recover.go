@@ -6,6 +6,22 @@ import (
 	"github.com/tp0/loteria/domain"
 )
 
+// Recovery is what the store found in its log when it opened.
+type Recovery struct {
+	Stored   []uint64 // bets per agency, at index agency-1
+	Finished []int    // agencies recorded as done, in increasing order
+	Repairs  []string // what the log repaired of a crash, a sentence each
+}
+
+// Bets returns the bets recovered, all agencies together.
+func (r Recovery) Bets() uint64 {
+	var n uint64
+	for _, c := range r.Stored {
+		n += c
+	}
+	return n
+}
+
 // replay rebuilds the ledger from the log, checking every bet and done
 // again (a log that fails is domain.ErrCorrupt), and notes what it found
 // in s.rec.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tp0/loteria/actors"
+	"github.com/tp0/loteria/actors/betlogtest"
 	"github.com/tp0/loteria/actors/csvfile"
 	"github.com/tp0/loteria/domain"
 )
@@ -181,17 +182,17 @@ func TestOpenStoreCreatesDoneFile(t *testing.T) {
 }
 
 func TestStoreStopsOnDoneWriteFailure(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "bets.csv")
-	s := mustOpen(t, path, 2)
-	s.BreakLog(nil, os.ErrClosed)
+	m := betlogtest.NewMemory()
+	s := mustNewStore(t, m, 2)
+	m.Fail(os.ErrClosed)
 	stop := start(t, s)
 	if err := mustSession(t, s, 1).Finish(testCtx(t), 0, 0); !errors.Is(err, os.ErrClosed) {
-		t.Fatalf("Finish on a failing done file: err = %v, want ErrClosed", err)
+		t.Fatalf("Finish on a failing log: err = %v, want ErrClosed", err)
 	}
 	if err := stop(); !errors.Is(err, os.ErrClosed) {
 		t.Errorf("Run = %v, want ErrClosed", err)
 	}
-	s = mustOpen(t, path, 2)
+	s = mustNewStore(t, m, 2)
 	start(t, s)
 	if got := s.Recovered().Finished; len(got) != 0 {
 		t.Errorf("finished after a failed Finish and a reopen: %v, want none", got)

@@ -48,28 +48,15 @@ type Store struct {
 	commits  int          // appends to the log, for tests
 }
 
-// Recovery is what the store found in its log when it opened.
-type Recovery struct {
-	Stored   []uint64 // bets per agency, at index agency-1
-	Finished []int    // agencies recorded as done, in increasing order
-	Repairs  []string // what the log repaired of a crash, a sentence each
-}
-
-// Bets returns the bets recovered, all agencies together.
-func (r Recovery) Bets() uint64 {
-	var n uint64
-	for _, c := range r.Stored {
-		n += c
-	}
-	return n
-}
-
 // OpenStore opens the store kept in local files at cfg.Path (see package
 // csvfile): the bets file, and beside it the done file and the lottery
 // file, created for a new lottery if missing. A second process opening
 // the same store fails with domain.ErrInUse. It then recovers the store as
 // NewStore does.
 func OpenStore(cfg StoreConfig) (*Store, error) {
+	if cfg.Agencies < 0 { // before a file is made for it
+		return nil, fmt.Errorf("agencies must be at least 0, got %d", cfg.Agencies)
+	}
 	fresh, err := newLottery(cfg)
 	if err != nil {
 		return nil, err
@@ -94,12 +81,14 @@ func StoreFiles(path string) []string {
 }
 
 // NewStore returns the store kept in log, which must be of cfg's lottery:
-// another is domain.ErrOtherLottery. It replays the log and checks every
-// bet again — the bet's validity on the lottery's date, and its digest,
-// which must extend its agency's stream — and every done, which must match
-// its agency's bets. Anything else is domain.ErrCorrupt, saying where: the
-// store refuses to start rather than guess. Recovered tells what was
-// found. Call Run to serve requests, or Close instead.
+// another is domain.ErrOtherLottery, and the log is left as it is. It
+// replays the log and checks every bet again — the bet's validity on the
+// lottery's date, and its digest, which must extend its agency's stream —
+// and every done, which must match its agency's bets. Anything else is
+// domain.ErrCorrupt, saying where: the store refuses to start rather than
+// guess. Recovered tells what was found. The store owns log from then on:
+// call Run to serve requests, or Close instead. If NewStore fails, log is
+// still the caller's to close.
 func NewStore(log BetLog, cfg StoreConfig) (*Store, error) {
 	if cfg.Agencies < 0 {
 		return nil, fmt.Errorf("agencies must be at least 0, got %d", cfg.Agencies)
@@ -133,9 +122,10 @@ func (s *Store) Close() error { return s.log.Close() }
 // Lottery returns the lottery the store belongs to. It does not change.
 func (s *Store) Lottery() domain.Lottery { return s.lottery }
 
-// Recovered returns what NewStore recovered from the log. It is meant for
-// use before Run, to start the Coordinator with the agencies already done
-// and to log the recovery: it describes the log as NewStore found it,
+// Recovered returns what the store recovered from its log when it opened
+// (the repairs are those OpenStore's file log made). It is meant for use
+// before Run, to start the Coordinator with the agencies already done and
+// to log the recovery: it describes the log as the store found it,
 // whatever Run has done since. The slices are the caller's.
 func (s *Store) Recovered() Recovery {
 	r := s.rec
@@ -213,8 +203,8 @@ type finishReq struct {
 // returns the error of a failed write, which stops the store.
 func (s *Store) finish(req finishReq) error {
 	a := req.done.Agency
-	if !s.ledger.Known(a) {
-		req.reply <- unknownAgency(a)
+	if _, err := s.ledger.Held(a); err != nil { // an unknown agency
+		req.reply <- err
 		return nil
 	}
 	if req.epoch != s.sessions[a-1].epoch {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tp0/loteria/actors"
+	"github.com/tp0/loteria/actors/betlogtest"
 	"github.com/tp0/loteria/actors/csvfile"
 	"github.com/tp0/loteria/domain"
 )
@@ -369,13 +370,17 @@ func TestStoreStopped(t *testing.T) {
 	})
 }
 
+// TestStoreStopsOnWriteFailure: a store whose log fails an append stops,
+// answering the append with the log's error and every call after with
+// ErrStopped; opened again, it holds none of the failed append's bets.
 func TestStoreStopsOnWriteFailure(t *testing.T) {
-	s := mustOpen(t, filepath.Join(t.TempDir(), "bets.csv"), 2)
-	s.BreakLog(os.ErrClosed, nil)
+	m := betlogtest.NewMemory()
+	s := mustNewStore(t, m, 2)
+	m.Fail(os.ErrClosed)
 	stop := start(t, s)
 	ctx := testCtx(t)
 	if n, err := mustSession(t, s, 1).Append(ctx, 0, batch(0, 2)); !errors.Is(err, os.ErrClosed) {
-		t.Fatalf("Append on a failing file = %+v, %v; want ErrClosed", n, err)
+		t.Fatalf("Append on a failing log = %+v, %v; want ErrClosed", n, err)
 	}
 	if err := stop(); !errors.Is(err, os.ErrClosed) {
 		t.Errorf("Run = %v, want ErrClosed", err)
@@ -383,6 +388,26 @@ func TestStoreStopsOnWriteFailure(t *testing.T) {
 	if _, _, err := s.Stored(ctx, 1); !errors.Is(err, actors.ErrStopped) {
 		t.Errorf("Stored after the failure: err = %v, want ErrStopped", err)
 	}
+	if got := mustNewStore(t, m, 2).Recovered().Stored; !reflect.DeepEqual(got, []uint64{0, 0}) {
+		t.Errorf("reopened after the failure: stored %v, want none", got)
+	}
+}
+
+// mustNewStore returns a store of agencies on the log m holds, for
+// today's lottery, closed with the test if it never runs.
+func mustNewStore(tb testing.TB, m *betlogtest.Memory, agencies int) *actors.Store {
+	tb.Helper()
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	log, err := m.Open(domain.Lottery{ID: 1, Date: today, Agencies: agencies})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s, err := actors.NewStore(log, actors.StoreConfig{Agencies: agencies})
+	if err != nil {
+		log.Close()
+		tb.Fatal(err)
+	}
+	return s
 }
 
 func TestStoreGroupCommit(t *testing.T) {

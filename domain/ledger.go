@@ -28,6 +28,14 @@ var (
 	ErrConflict = errors.New("content differs from the bets stored")
 )
 
+// Done is an agency's report that it has sent all its bets: Total of them,
+// whose stream has Digest.
+type Done struct {
+	Agency int
+	Total  uint64
+	Digest Digest
+}
+
 // Ledger is the rules of every agency's stream of bets, with no I/O: the
 // positions stored, the digest of the stream at each of them, which
 // agencies have finished, whether the draw has sealed the bets, and the
@@ -38,8 +46,9 @@ var (
 // same bets.
 //
 // A ledger changes as it is told: Add, Finish and Seal take effect at
-// once. Its owner makes them durable before it tells anyone, and stops
-// using the ledger if that fails. It keeps a 4-byte digest per bet (31 MB
+// once. Its owner makes what Add and Finish did durable before it tells
+// anyone, and stops using the ledger if that fails; a seal is not kept
+// (after a restart the draw runs again, on the same bets). It keeps a 4-byte digest per bet (31 MB
 // for 7.9 million bets), so that a resend starting anywhere is checked
 // without reading the stored bets back. A Ledger is not safe for
 // concurrent use.

@@ -3,7 +3,7 @@
 // the done file (a line "agency,total,digest" per finished agency) and the
 // lottery file (one line "id,date,agencies"). Every write is fsync'd
 // before it returns, the bets file is locked while the log is open, and
-// Open cuts a final line torn by a crash mid-write off each file.
+// Replay first cuts a final line torn by a crash mid-write off each file.
 package csvfile
 
 import (
@@ -29,22 +29,20 @@ func LotteryPath(path string) string { return path + ".lottery" }
 // It implements actors.BetLog.
 type Log struct {
 	path     string
-	f        *os.File // the bets file
-	donef    *os.File // the done file
-	bw       *domain.BetsWriter
-	size     int64 // of the bets file after Open's repair: what Replay reads
-	doneSize int64 // of the done file, likewise
+	f        *os.File           // the bets file
+	donef    *os.File           // the done file
+	bw       *domain.BetsWriter // made by Replay's repair
+	size     int64              // of the bets file after the repair: what Replay reads
+	doneSize int64              // of the done file, likewise
 	lottery  domain.Lottery
 	repairs  []string
-	syncs    int // fsyncs of appended bets, for tests
 }
 
 // Open opens the store whose bets file is at path, creating its three
-// files for the lottery fresh if none holds anything. It locks the bets
-// file (a second Open fails with domain.ErrInUse until Close), cuts a
-// final line torn by a crash mid-write off the bets and done files (see
-// Repairs) and fsyncs both, since what they hold will be acknowledged. A
-// store that holds bets or dones but no lottery file is domain.ErrCorrupt.
+// files for the lottery fresh if none holds anything, and locks the bets
+// file: a second Open fails with domain.ErrInUse until Close. It changes
+// nothing in a store that exists: Replay repairs it. A store that holds
+// bets or dones but no lottery file is domain.ErrCorrupt.
 func Open(path string, fresh domain.Lottery) (*Log, error) {
 	f, err := openAppend(path)
 	if err != nil {
@@ -75,24 +73,31 @@ func (l *Log) open(fresh domain.Lottery) error {
 	if l.lottery, err = openLottery(l.path, fresh, empty); err != nil {
 		return err
 	}
-	if l.size, err = l.repair(l.f, "bets file"); err != nil {
-		return fmt.Errorf("recover bets file: %w", err)
-	}
-	if l.doneSize, err = l.repair(l.donef, "done file"); err != nil {
-		return fmt.Errorf("recover done file: %w", err)
-	}
-	l.bw = domain.NewBetsWriter(l.f, l.size) // it buffers: no bufio between
-	// What a killed server wrote but never fsync'd will now be replayed and
-	// acknowledged: make it durable first. The files may have just been
-	// created: fsync their directory too.
-	if err := errors.Join(l.f.Sync(), l.donef.Sync()); err != nil {
-		return fmt.Errorf("sync recovered files: %w", err)
-	}
+	// The files may have just been created: fsync their directory, so that
+	// they survive a crash along with what is fsync'd into them.
 	return syncDir(filepath.Dir(l.path))
 }
 
-// repair cuts f's torn tail, notes it in the repairs, and returns f's size.
-func (l *Log) repair(f *os.File, name string) (int64, error) {
+// repair cuts a final line torn by a crash mid-write off the bets and done
+// files, notes it in the repairs, and fsyncs both: what they hold is about
+// to be replayed, and acknowledged.
+func (l *Log) repair() error {
+	var err error
+	if l.size, err = l.cut(l.f, "bets file"); err != nil {
+		return fmt.Errorf("recover bets file: %w", err)
+	}
+	if l.doneSize, err = l.cut(l.donef, "done file"); err != nil {
+		return fmt.Errorf("recover done file: %w", err)
+	}
+	l.bw = domain.NewBetsWriter(l.f, l.size) // it buffers: no bufio between
+	if err := errors.Join(l.f.Sync(), l.donef.Sync()); err != nil {
+		return fmt.Errorf("sync recovered files: %w", err)
+	}
+	return nil
+}
+
+// cut cuts f's torn tail, notes it in the repairs, and returns f's size.
+func (l *Log) cut(f *os.File, name string) (int64, error) {
 	size, cut, err := cutTorn(f)
 	if err == nil && cut > 0 {
 		l.repairs = append(l.repairs, fmt.Sprintf("cut a torn final line of %d bytes off the %s", cut, name))
@@ -100,7 +105,7 @@ func (l *Log) repair(f *os.File, name string) (int64, error) {
 	return size, err
 }
 
-// Repairs says what Open repaired, a sentence per repair.
+// Repairs says what Replay repaired, a sentence per repair.
 func (l *Log) Repairs() []string { return l.repairs }
 
 // Lottery returns the lottery of the store's lottery file.
@@ -113,7 +118,6 @@ func (l *Log) Append(rows []domain.Row) error {
 			return fmt.Errorf("write bets file: %w", err)
 		}
 	}
-	l.syncs++
 	return l.flush()
 }
 
@@ -131,7 +135,10 @@ func (l *Log) Finish(d domain.Done) error {
 // Close flushes and fsyncs the bets file, and closes both files, which
 // releases the lock.
 func (l *Log) Close() error {
-	err := l.flush()
+	var err error
+	if l.bw != nil { // else nothing was replayed, nor written
+		err = l.flush()
+	}
 	if cerr := l.closeFiles(); err == nil {
 		err = cerr
 	}

@@ -10,11 +10,15 @@ import (
 	"github.com/tp0/loteria/domain"
 )
 
-// Replay reads the bets file, calling row for each row, then the done
-// file, calling done for each line. A row or line that cannot be parsed is
-// domain.ErrCorrupt; that and a callback's error are returned naming the
-// file and the line.
+// Replay repairs the files (a final line torn by a crash mid-write is cut
+// off each, and both are fsync'd: see Repairs), then reads the bets file,
+// calling row for each row, then the done file, calling done for each
+// line. A row or line that cannot be parsed is domain.ErrCorrupt; that and
+// a callback's error are returned naming the file and the line.
 func (l *Log) Replay(row func(domain.Row) error, done func(domain.Done) error) error {
+	if err := l.repair(); err != nil {
+		return err
+	}
 	if err := l.replayBets(row); err != nil {
 		return fmt.Errorf("recover bets file: %w", err)
 	}

@@ -123,7 +123,7 @@ func TestRunHints(t *testing.T) {
 			"the store at " + other + " belongs to another lottery; to resume it start the server as it was (server.agencies (SERVER_AGENCIES) and lottery.date (SERVER_LOTTERY_DATE)), or start a fresh one with docker compose down then up (outside Docker, move " + other + ", " + other + ".done and " + other + ".lottery away)"},
 		{"AnotherDate", []string{"SERVER_STORE_PATH=" + other, "SERVER_AGENCIES=5", "SERVER_LOTTERY_DATE=2026-12-02"}, "action: shutdown | result: fail | error: open store: " + other + ": store belongs to another lottery: the store is lottery 0123456789abcdef of 2026-12-01, not of 2026-12-02",
 			"the store at " + other + " belongs to another lottery; to resume it start the server as it was"},
-		{"Damaged", []string{"SERVER_STORE_PATH=" + damaged}, "action: shutdown | result: fail | error: open store: " + damaged + ": store files corrupt: recover bets file: line 1: agency 1's bet 0 has digest 00000000, its stream makes ",
+		{"Damaged", []string{"SERVER_STORE_PATH=" + damaged}, "action: shutdown | result: fail | error: open store: " + damaged + ": store corrupt: recover bets file: line 1: agency 1's bet 0 has digest 00000000, its stream makes ",
 			"the store at " + damaged + " is damaged (the error names the line); start a fresh one with docker compose down then up (outside Docker, move " + damaged + ", " + damaged + ".done and " + damaged + ".lottery away)"},
 		{"InUse", []string{"SERVER_STORE_PATH=" + inUse}, "action: shutdown | result: fail | error: open store: store in use: " + inUse + " is locked by another process (another server on the same store.path?)",
 			"another server runs on the store at " + inUse + "; stop it, or set store.path (SERVER_STORE_PATH) to another path"},

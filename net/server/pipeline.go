@@ -41,9 +41,15 @@ func (r *replies) run(q <-chan queued, fail func()) error {
 			continue
 		}
 		if p.barrier != nil {
-			err = r.flush()
+			// Every write of the writer's is done before the barrier opens:
+			// from then on the reader writes through the framer.
+			if err = r.flush(); err != nil {
+				fail()
+			}
 			close(p.barrier)
-		} else if err = r.settle(p); err == nil && len(q) == 0 {
+			continue
+		}
+		if err = r.settle(p); err == nil && len(q) == 0 {
 			err = r.flush() // nothing more queued: send what is ready
 		}
 		if err != nil {
