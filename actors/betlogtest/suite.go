@@ -244,23 +244,14 @@ func testInUse(t *testing.T, tg Target) {
 func testAppendAfterReopen(t *testing.T, tg Target) {
 	s := newStreams(t, nil)
 	h, _ := mustReopen(t, tg, lotteryA)
-	want := history{rows: s.group(5, 1, 2)}
-	h.append(want.rows)
+	held := history{rows: s.group(5, 1, 2)}
+	h.append(held.rows)
 	h.close()
 	for range 2 {
 		h, got := mustReopen(t, tg, lotteryA)
-		want.check(t, got)
-		g := s.group(4, 2, 3)
-		h.append(g)
-		want.rows = append(want.rows, g...)
-		d := s.done(2)
-		h.finish(d)
-		want.dones = append(want.dones, d)
-		h.close()
+		held.check(t, got)
+		held = appendsAfter(t, h, tg, got)
 	}
-	h, got := mustReopen(t, tg, lotteryA)
-	want.check(t, got)
-	h.close()
 }
 
 // testSliceReused: the log keeps rows, not the caller's slice, which the
@@ -379,8 +370,9 @@ func testTornTail(t *testing.T, tg Target) {
 }
 
 // appendsAfter checks that a log opened as h, which replayed held after a
-// crash or a failure, takes rows and a done that replay after held.
-func appendsAfter(t *testing.T, h *handle, tg Target, held history) {
+// reopen, a crash or a failure, takes rows and a done that replay after
+// held, and returns what the log then holds.
+func appendsAfter(t *testing.T, h *handle, tg Target, held history) history {
 	t.Helper()
 	s := newStreams(t, held.rows)
 	want := history{rows: slices.Clone(held.rows), dones: slices.Clone(held.dones)}
@@ -394,6 +386,7 @@ func appendsAfter(t *testing.T, h *handle, tg Target, held history) {
 	h, got := mustReopen(t, tg, lotteryA)
 	want.check(t, got)
 	h.close()
+	return want
 }
 
 // testFailedAppend: after a failed Append, closing releases the log
