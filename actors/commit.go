@@ -26,14 +26,11 @@ func (s *Store) gather(first *AppendFuture) []*AppendFuture {
 func (s *Store) commit(group []*AppendFuture) error {
 	rows := s.rows[:0]
 	for _, f := range group {
-		f.res, f.err = s.add(f)
-		if f.err != nil {
-			continue
-		}
-		bets, digests := f.added.Fresh, f.added.Digests
-		for i, b := range bets {
+		var added domain.Added
+		added, f.res, f.err = s.add(f)
+		for i, b := range added.Fresh {
 			b.Agency = f.agency
-			rows = append(rows, domain.Row{Bet: b, Digest: digests[i]})
+			rows = append(rows, domain.Row{Bet: b, Digest: added.Digests[i]})
 		}
 	}
 	var err error
@@ -50,19 +47,18 @@ func (s *Store) commit(group []*AppendFuture) error {
 }
 
 // add adds f's batch to the ledger, if f's session is the agency's
-// latest, and returns what the append will have stored once the log has
-// the bets f.added holds.
-func (s *Store) add(f *AppendFuture) (Appended, error) {
+// latest, and returns what the ledger added (to be logged before the next
+// add) and what the append will have stored once the log has it.
+func (s *Store) add(f *AppendFuture) (domain.Added, Appended, error) {
 	if _, err := s.ledger.Held(f.agency); err != nil { // an unknown agency
-		return Appended{}, err
+		return domain.Added{}, Appended{}, err
 	}
 	if f.epoch != s.sessions[f.agency-1].epoch {
-		return Appended{}, ErrFenced
+		return domain.Added{}, Appended{}, ErrFenced
 	}
 	added, err := s.ledger.Add(f.agency, f.first, f.bets, f.from, f.after)
 	if err != nil {
-		return Appended{}, err
+		return domain.Added{}, Appended{}, err
 	}
-	f.added = added
-	return Appended{Stored: added.Held.Stored, Digest: added.Held.Digest, New: len(added.Fresh)}, nil
+	return added, Appended{Stored: added.Held.Stored, Digest: added.Held.Digest, New: len(added.Fresh)}, nil
 }

@@ -27,7 +27,6 @@ type AppendFuture struct {
 
 	done    chan struct{}   // closed once settled
 	stopped <-chan struct{} // the store's: closed once its Run has returned
-	added   domain.Added    // what the ledger took, for the store to log
 	res     Appended        // the outcome: written before done is closed
 	err     error
 }

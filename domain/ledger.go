@@ -48,12 +48,13 @@ type Done struct {
 // A ledger changes as it is told: Add, Finish and Seal take effect at
 // once. Its owner makes what Add and Finish did durable before it tells
 // anyone, and stops using the ledger if that fails; a seal is not kept
-// (after a restart the draw runs again, on the same bets). It keeps a 4-byte digest per bet (31 MB
-// for 7.9 million bets), so that a resend starting anywhere is checked
-// without reading the stored bets back. A Ledger is not safe for
-// concurrent use.
+// (after a restart the draw runs again, on the same bets). It keeps a
+// 4-byte digest per bet (31 MB for 7.9 million bets), so that a resend
+// starting anywhere is checked without reading the stored bets back. A
+// Ledger is not safe for concurrent use.
 type Ledger struct {
 	streams  []ledgerStream // at index agency-1
+	added    []Digest       // Added.Digests, reused by each Add
 	sealed   bool
 	winners  map[int][]string // documents of the winning bets, by agency, in stream order
 	digester Digester
@@ -61,8 +62,25 @@ type Ledger struct {
 
 // ledgerStream is what the ledger holds of one agency's stream.
 type ledgerStream struct {
-	digests  []Digest // the stream's digest after each bet: one per bet stored
+	// The stream's digest after each bet stored, digestBlock to a block:
+	// a stream grows without copying what it holds, and a short one takes
+	// little room.
+	blocks   [][]Digest
+	stored   uint64
 	finished bool
+}
+
+// digestBlock is how many digests a block of a stream holds (64 KiB).
+const digestBlock = 1 << 14
+
+// push adds the digest after the stream's next bet.
+func (st *ledgerStream) push(d Digest) {
+	if st.stored%digestBlock == 0 {
+		st.blocks = append(st.blocks, nil)
+	}
+	last := &st.blocks[len(st.blocks)-1]
+	*last = append(*last, d)
+	st.stored++
 }
 
 // NewLedger returns an empty ledger of agencies 1..agencies.
@@ -80,7 +98,7 @@ type Held struct {
 // Added is what Add did with a batch.
 type Added struct {
 	Fresh   []Bet    // the batch's bets not held before, now added
-	Digests []Digest // the stream's digest after each of Fresh; the ledger's, not to be changed
+	Digests []Digest // the stream's digest after each of Fresh; the ledger's, valid until its next Add
 	Held    Held     // the agency's stream after the batch
 }
 
@@ -101,11 +119,7 @@ func (l *Ledger) Held(agency int) (Held, error) {
 }
 
 func (st *ledgerStream) held() Held {
-	h := Held{Stored: uint64(len(st.digests)), Finished: st.finished}
-	if h.Stored > 0 {
-		h.Digest = st.digests[h.Stored-1]
-	}
-	return h
+	return Held{Stored: st.stored, Digest: st.digestAt(st.stored), Finished: st.finished}
 }
 
 // digestAt returns the stream's digest after its first pos bets.
@@ -113,7 +127,8 @@ func (st *ledgerStream) digestAt(pos uint64) Digest {
 	if pos == 0 {
 		return 0
 	}
-	return st.digests[pos-1]
+	pos--
+	return st.blocks[pos/digestBlock][pos%digestBlock]
 }
 
 // Add takes agency's batch of bets at positions first, first+1, … and
@@ -135,7 +150,7 @@ func (l *Ledger) Add(agency int, first uint64, bets []Bet, from Digest, after []
 		return Added{}, unknownAgency(agency)
 	}
 	st := &l.streams[agency-1]
-	have := uint64(len(st.digests))
+	have := st.stored
 	if first > have {
 		return Added{}, fmt.Errorf("%w: batch starts at %d, %d stored", ErrGap, first, have)
 	}
@@ -156,17 +171,21 @@ func (l *Ledger) Add(agency int, first uint64, bets []Bet, from Digest, after []
 	case st.finished:
 		return Added{}, ErrFinished
 	}
+	l.added = l.added[:0]
 	if held == 0 && len(after) == len(fresh) && from == st.digestAt(have) {
-		st.digests = append(st.digests, after...)
+		l.added = append(l.added, after...)
 	} else {
 		d := st.digestAt(have)
 		for _, b := range fresh {
 			d = l.digester.Add(d, b)
-			st.digests = append(st.digests, d)
+			l.added = append(l.added, d)
 		}
 	}
+	for _, d := range l.added {
+		st.push(d)
+	}
 	l.keepWinners(agency, fresh)
-	return Added{Fresh: fresh, Digests: st.digests[have:len(st.digests):len(st.digests)], Held: st.held()}, nil
+	return Added{Fresh: fresh, Digests: l.added, Held: st.held()}, nil
 }
 
 // keepWinners notes the documents of the winning bets among those just
@@ -190,7 +209,7 @@ func (l *Ledger) Restore(agency int, b Bet, digest Digest) error {
 		return unknownAgency(agency)
 	}
 	st := &l.streams[agency-1]
-	pos := uint64(len(st.digests))
+	pos := st.stored
 	if st.finished {
 		return fmt.Errorf("agency %d's bet %d follows its done", agency, pos)
 	}
@@ -198,7 +217,7 @@ func (l *Ledger) Restore(agency int, b Bet, digest Digest) error {
 		return fmt.Errorf("agency %d's bet %d has digest %v, its stream makes %v (a bet changed, moved, added or removed)",
 			agency, pos, digest, want)
 	}
-	st.digests = append(st.digests, digest)
+	st.push(digest)
 	l.keepWinners(agency, []Bet{b})
 	return nil
 }

@@ -197,3 +197,27 @@ func TestLedgerSealGivesACopy(t *testing.T) {
 		t.Errorf("after the caller changed its map, winners = %v", got)
 	}
 }
+
+// TestLedgerAcrossBlocks: a stream longer than a block of digests is
+// checked at any position, across the blocks' edges.
+func TestLedgerAcrossBlocks(t *testing.T) {
+	const n, size = 40_000, 999 // 16,384 digests to a block
+	var h domain.Digester
+	bets := ledgerBets(0, n)
+	l := domain.NewLedger(1)
+	for first := 0; first < n; first += size {
+		if _, err := l.Add(1, uint64(first), bets[first:min(first+size, n)], 0, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, first := range []int{0, 16_383, 16_384, 16_385, 32_760, 39_999} {
+		end := min(first+20, n)
+		added, err := l.Add(1, uint64(first), bets[first:end], 0, nil)
+		if err != nil || len(added.Fresh) != 0 || added.Held.Digest != h.Add(0, bets...) {
+			t.Errorf("resend at %d: %+v, %v; want held whole", first, added.Held, err)
+		}
+		if _, err := l.Add(1, uint64(first), changed(bets[first:end], end-first-1), 0, nil); !errors.Is(err, domain.ErrConflict) {
+			t.Errorf("changed resend at %d: %v, want ErrConflict", first, err)
+		}
+	}
+}
