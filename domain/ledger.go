@@ -76,7 +76,11 @@ const digestBlock = 1 << 14
 // push adds the digest after the stream's next bet.
 func (st *ledgerStream) push(d Digest) {
 	if st.stored%digestBlock == 0 {
-		st.blocks = append(st.blocks, nil)
+		var next []Digest // the first block grows with the stream, the others are made whole
+		if st.stored > 0 {
+			next = make([]Digest, 0, digestBlock)
+		}
+		st.blocks = append(st.blocks, next)
 	}
 	last := &st.blocks[len(st.blocks)-1]
 	*last = append(*last, d)
