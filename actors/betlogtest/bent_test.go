@@ -164,9 +164,7 @@ var bentLogs = []bentLog{
 		return bend(m, func(b *bent, _ domain.Lottery) {
 			b.replay = func(row func(domain.Row) error, done func(domain.Done) error) error {
 				err := b.BetLog.Replay(row, done)
-				m.mu.Lock()
 				m.dones = nil
-				m.mu.Unlock()
 				return err
 			}
 		})
@@ -208,9 +206,7 @@ var bentLogs = []bentLog{
 			b.append = func(rows []domain.Row) error {
 				if first {
 					first = false
-					m.mu.Lock()
 					m.rows, m.last = m.rows[:0], 0
-					m.mu.Unlock()
 				}
 				return b.BetLog.Append(rows)
 			}
@@ -244,8 +240,6 @@ var bentLogs = []bentLog{
 	{"TearsMiddle", "TornTail", func(m *Memory) Target {
 		tg := m.Target()
 		tg.Tear = func() error {
-			m.mu.Lock()
-			defer m.mu.Unlock()
 			if len(m.rows) > m.last {
 				m.rows = slices.Delete(m.rows, m.last, m.last+1)
 			}

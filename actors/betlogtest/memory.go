@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/tp0/loteria/actors"
 	"github.com/tp0/loteria/domain"
@@ -23,10 +22,10 @@ var (
 // backend for the store's tests, which can make it fail. Open opens it
 // (one open at a time, as a file's lock would allow), and what its logs
 // append stays in the Memory from one open to the next, as on a disk that
-// never fails unless told to. Its methods, and its logs', are safe for
-// concurrent use, so a test may make it fail while the store writes.
+// never fails unless told to. Like the store that uses it, a Memory is
+// used by one goroutine at a time: a test makes it fail, or opens it,
+// before the store's Run starts or after it has returned.
 type Memory struct {
-	mu      sync.Mutex
 	created bool
 	lottery domain.Lottery
 	rows    []domain.Row
@@ -49,8 +48,6 @@ func NewMemory() *Memory { return &Memory{} }
 // Open opens the log, creating it for fresh if it was never opened. It
 // fails with domain.ErrInUse while the log is open.
 func (m *Memory) Open(fresh domain.Lottery) (actors.BetLog, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.open != nil {
 		return nil, fmt.Errorf("memory log: open: %w", domain.ErrInUse)
 	}
@@ -73,8 +70,6 @@ func (m *Memory) FailKeeping(keep int, err error) {
 	if err == nil {
 		err = errInjected
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.fault = &fault{err: err, keep: max(keep, 0)}
 }
 
@@ -95,8 +90,6 @@ func (m *Memory) Target() Target {
 // tear drops the last row of the last Append, if nothing was written after
 // it.
 func (m *Memory) tear() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if m.open != nil {
 		return errTearOpen
 	}
@@ -117,27 +110,20 @@ type memoryLog struct {
 
 // Lottery returns the lottery the log was created for.
 func (l *memoryLog) Lottery() domain.Lottery {
-	l.m.mu.Lock()
-	defer l.m.mu.Unlock()
 	return l.m.lottery
 }
 
-// Replay calls row for each row held, then done for each done, with no
-// lock held.
+// Replay calls row for each row held, then done for each done.
 func (l *memoryLog) Replay(row func(domain.Row) error, done func(domain.Done) error) error {
 	m := l.m
-	m.mu.Lock()
 	switch {
 	case l.closed:
-		m.mu.Unlock()
 		return errClosed
 	case l.replayed || l.wrote:
-		m.mu.Unlock()
 		return errReplay
 	}
 	l.replayed = true
-	rows, dones := slices.Clone(m.rows), slices.Clone(m.dones)
-	m.mu.Unlock()
+	rows, dones := slices.Clone(m.rows), slices.Clone(m.dones) // a callback may write to m
 	for i, r := range rows {
 		if err := row(r); err != nil {
 			return fmt.Errorf("memory log: replay row %d: %w", i, err)
@@ -152,7 +138,7 @@ func (l *memoryLog) Replay(row func(domain.Row) error, done func(domain.Done) er
 }
 
 // write begins a write of n items: it returns how many of them to keep
-// and the write's error. The Memory is locked.
+// and the write's error.
 func (l *memoryLog) write(n int) (keep int, err error) {
 	switch {
 	case l.closed:
@@ -174,8 +160,6 @@ func (l *memoryLog) write(n int) (keep int, err error) {
 // not.
 func (l *memoryLog) Append(rows []domain.Row) error {
 	m := l.m
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	keep, err := l.write(len(rows))
 	if err == nil || keep > 0 {
 		m.last = len(m.rows)
@@ -195,8 +179,6 @@ func (l *memoryLog) Append(rows []domain.Row) error {
 // Finish keeps d.
 func (l *memoryLog) Finish(d domain.Done) error {
 	m := l.m
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	keep, err := l.write(1)
 	if keep > 0 {
 		m.dones = append(m.dones, d)
@@ -211,8 +193,6 @@ func (l *memoryLog) Finish(d domain.Done) error {
 // Close releases the log; closing it again fails.
 func (l *memoryLog) Close() error {
 	m := l.m
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if l.closed {
 		return errClosed
 	}
