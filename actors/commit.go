@@ -50,13 +50,10 @@ func (s *Store) commit(group []*AppendFuture) error {
 // latest, and returns what the ledger added (to be logged before the next
 // add) and what the append will have stored once the log has it.
 func (s *Store) add(f *AppendFuture) (domain.Added, Appended, error) {
-	if _, err := s.ledger.Held(f.agency); err != nil { // an unknown agency
-		return domain.Added{}, Appended{}, err
-	}
-	if f.epoch != s.sessions[f.agency-1].epoch {
+	if s.ledger.Known(f.agency) && f.epoch != s.sessions[f.agency-1].epoch {
 		return domain.Added{}, Appended{}, ErrFenced
 	}
-	added, err := s.ledger.Add(f.agency, f.first, f.bets, f.from, f.after)
+	added, err := s.ledger.Add(f.agency, f.first, f.bets, f.from, f.after) // refuses an unknown agency
 	if err != nil {
 		return domain.Added{}, Appended{}, err
 	}

@@ -202,16 +202,11 @@ type finishReq struct {
 // finish answers req, recording the done in the log the first time. It
 // returns the error of a failed write, which stops the store.
 func (s *Store) finish(req finishReq) error {
-	a := req.done.Agency
-	if _, err := s.ledger.Held(a); err != nil { // an unknown agency
-		req.reply <- err
-		return nil
-	}
-	if req.epoch != s.sessions[a-1].epoch {
+	if a := req.done.Agency; s.ledger.Known(a) && req.epoch != s.sessions[a-1].epoch {
 		req.reply <- ErrFenced
 		return nil
 	}
-	recorded, err := s.ledger.Finish(req.done)
+	recorded, err := s.ledger.Finish(req.done) // refuses an unknown agency
 	if err != nil || !recorded {
 		req.reply <- err
 		return nil

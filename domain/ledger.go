@@ -54,7 +54,7 @@ type Done struct {
 // Ledger is not safe for concurrent use.
 type Ledger struct {
 	streams  []ledgerStream // at index agency-1
-	added    []Digest       // Added.Digests, reused by each Add
+	added    []Digest       // Added.Digests when Add works them out, reused
 	sealed   bool
 	winners  map[int][]string // documents of the winning bets, by agency, in stream order
 	digester Digester
@@ -102,7 +102,7 @@ type Held struct {
 // Added is what Add did with a batch.
 type Added struct {
 	Fresh   []Bet    // the batch's bets not held before, now added
-	Digests []Digest // the stream's digest after each of Fresh; the ledger's, valid until its next Add
+	Digests []Digest // the stream's digest after each of Fresh: the caller's after, or the ledger's until its next Add
 	Held    Held     // the agency's stream after the batch
 }
 
@@ -175,21 +175,21 @@ func (l *Ledger) Add(agency int, first uint64, bets []Bet, from Digest, after []
 	case st.finished:
 		return Added{}, ErrFinished
 	}
-	l.added = l.added[:0]
-	if held == 0 && len(after) == len(fresh) && from == st.digestAt(have) {
-		l.added = append(l.added, after...)
-	} else {
+	digests := after
+	if held != 0 || len(after) != len(fresh) || from != st.digestAt(have) {
+		l.added = l.added[:0]
 		d := st.digestAt(have)
 		for _, b := range fresh {
 			d = l.digester.Add(d, b)
 			l.added = append(l.added, d)
 		}
+		digests = l.added
 	}
-	for _, d := range l.added {
+	for _, d := range digests {
 		st.push(d)
 	}
 	l.keepWinners(agency, fresh)
-	return Added{Fresh: fresh, Digests: l.added, Held: st.held()}, nil
+	return Added{Fresh: fresh, Digests: digests, Held: st.held()}, nil
 }
 
 // keepWinners notes the documents of the winning bets among those just
