@@ -67,12 +67,14 @@ func newConn(s *Server, c net.Conn, st *seat) *conn {
 }
 
 // admitted takes the connection out of the lobby once its hello is
-// accepted: it no longer counts against max_connections nor can be evicted,
-// the idle timeout replaces the hello timeout, and its failures are logged
-// without a rate limit. hello calls it right before writing the welcome.
-// An eviction that took the seat first, while the hello was being checked,
-// still ends the connection: the welcome is followed by busy, and the
-// agency tries again.
+// accepted — a known agency, its secret right: it no longer counts against
+// max_connections nor can be evicted, the idle timeout replaces the hello
+// timeout, and its failures are logged without a rate limit. hello calls
+// it before it asks the store for the agency's session, which may wait
+// for a group commit's fsync: a lobby churned by peers without a hello
+// must not push out an agency while it waits. An eviction that took the
+// seat first, while the hello was being read or checked, still ends the
+// connection: the agency tries again.
 func (cn *conn) admitted() {
 	cn.seat.leave()
 	cn.seat = nil

@@ -73,6 +73,7 @@ func (cn *conn) hello(ctx context.Context, h wire.Hello) error {
 	case !cn.srv.authorized(int(h.Agency), h.Secret):
 		return closeWith(wire.CodeUnauthorized, "wrong or missing secret")
 	}
+	cn.admitted()
 	// The session fences the agency's older connection, if any: from now
 	// on nothing it sent is stored, so the welcome's count is exact.
 	claim := actors.Claim{Started: h.Started, Attempt: h.Attempt}
@@ -87,7 +88,6 @@ func (cn *conn) hello(ctx context.Context, h wire.Hello) error {
 	cn.agency, cn.sess, cn.fenced = int(h.Agency), sess, sess.Fenced()
 	cn.next, cn.digest = held.Stored, held.Digest
 	cn.closeWhenFenced(ctx)
-	cn.admitted()
 	return cn.write(wire.Welcome{Stored: held.Stored, Finished: held.Finished, Digest: held.Digest,
 		Lottery: lot.ID, Date: lot.DateText()})
 }
