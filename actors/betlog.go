@@ -15,9 +15,11 @@ type BetLog interface {
 	// created for, whatever the log was opened with since.
 	Lottery() domain.Lottery
 
-	// Replay calls row for each bet held, in the order appended (each
-	// row's Bet.Agency is its agency), then done for each done recorded,
-	// in the order recorded: a done follows the bets it covers. It stops
+	// Replay calls row for each bet held, each agency's in the order
+	// appended (each row's Bet.Agency is its agency; how the rows of
+	// agencies appended together interleave is the log's own), then done
+	// for each done recorded, in the order recorded: a done follows the
+	// bets it covers. It stops
 	// at the first error, either a callback's, which it returns wrapped
 	// with where in the log it was, or its own; a row it cannot read is
 	// domain.ErrCorrupt. Replay is called once, before any Append or

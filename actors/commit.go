@@ -21,18 +21,55 @@ func (s *Store) gather(first *AppendFuture) []*AppendFuture {
 // appends the bets they add to the log at once, so that one fsync makes
 // them all durable, and then settles each: those the ledger took with
 // what they stored, the others with why not (which may rest on bets of
-// this group, so it waits for the log too). If the log fails, every
-// append gets the error, and commit returns it: the store stops.
+// this group, so it waits for the log too). A SharedLog may refuse some
+// agencies' rows, another server having appended for them first: those
+// appends are judged again against what it appended, and their rows
+// appended in turn. If the log fails, every append gets the error, and
+// commit returns it: the store stops.
 func (s *Store) commit(group []*AppendFuture) error {
 	rows := s.rows[:0]
 	for _, f := range group {
-		var added domain.Added
-		added, f.res, f.err = s.add(f)
-		for i, b := range added.Fresh {
-			b.Agency = f.agency
-			rows = append(rows, domain.Row{Bet: b, Digest: added.Digests[i]})
+		rows = s.addRows(rows, f)
+	}
+	err := s.appendRows(rows)
+	for tries := 0; err != nil; tries++ {
+		b, ok := behind(err)
+		if !ok {
+			break
+		}
+		if tries == maxRetries {
+			for _, f := range group {
+				if _, ok := b.Held[f.agency]; ok {
+					f.res, f.err = Appended{}, errTooManyRetries
+				}
+			}
+			err = nil
+			break
+		}
+		if rows, err = s.rejudge(group, b); err == nil {
+			err = s.appendRows(rows)
 		}
 	}
+	for _, f := range group {
+		f.settle(err)
+	}
+	return err
+}
+
+// addRows adds f to the ledger, noting its outcome in f, and returns rows
+// with the bets it added.
+func (s *Store) addRows(rows []domain.Row, f *AppendFuture) []domain.Row {
+	var added domain.Added
+	added, f.res, f.err = s.add(f)
+	for i, b := range added.Fresh {
+		b.Agency = f.agency
+		rows = append(rows, domain.Row{Bet: b, Digest: added.Digests[i]})
+	}
+	return rows
+}
+
+// appendRows appends rows to the log, if there are any.
+func (s *Store) appendRows(rows []domain.Row) error {
 	var err error
 	if len(rows) > 0 {
 		err = s.log.Append(rows)
@@ -40,9 +77,6 @@ func (s *Store) commit(group []*AppendFuture) error {
 	}
 	clear(rows) // the bets' strings may hold whole frames: let them go
 	s.rows = rows[:0]
-	for _, f := range group {
-		f.settle(err)
-	}
 	return err
 }
 

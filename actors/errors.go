@@ -23,4 +23,8 @@ var (
 	ErrStale = errors.New("an older claim than the agency's live session")
 )
 
+// errTooManyRetries answers an append or done that other servers kept
+// getting ahead of (see SharedLog): the agency tries again.
+var errTooManyRetries = errors.New("other servers kept appending for the agency first: try again")
+
 func unknownAgency(agency int) error { return fmt.Errorf("%w: %d", domain.ErrUnknownAgency, agency) }

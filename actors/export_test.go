@@ -9,7 +9,11 @@ func (s *Store) Syncs() int { return s.commits }
 // waiting: in one group, or fenced before they are applied. Call it only
 // before Run starts.
 func (s *Store) OpenBeforeRun(agency int) (*Session, error) {
-	rep := s.open(openReq{agency: agency})
+	req := openReq{agency: agency, reply: make(chan openRep, 1)}
+	if err := s.open(req); err != nil {
+		return nil, err
+	}
+	rep := <-req.reply
 	if rep.err != nil {
 		return nil, rep.err
 	}

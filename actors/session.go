@@ -74,15 +74,30 @@ func (s *Store) Open(ctx context.Context, agency int, claim Claim) (*Session, er
 	return &rep.s, nil
 }
 
-func (s *Store) open(req openReq) openRep {
+// open answers req. With a SharedLog it first catches up with what other
+// servers stored for the agency, so the session starts where the
+// agency's stream ends; it returns the error that stops the store if the
+// log holds what no store writes.
+func (s *Store) open(req openReq) error {
 	agency := req.agency
+	if s.ledger.Known(agency) {
+		if fatal, err := s.catchUp([]int{agency}); err != nil {
+			req.reply <- openRep{err: err}
+			if fatal {
+				return err
+			}
+			return nil
+		}
+	}
 	held, err := s.ledger.Held(agency)
 	if err != nil {
-		return openRep{err: err}
+		req.reply <- openRep{err: err}
+		return nil
 	}
 	ss := &s.sessions[agency-1]
 	if ss.live && req.claim.before(ss.claim) {
-		return openRep{err: ErrStale}
+		req.reply <- openRep{err: ErrStale}
+		return nil
 	}
 	if ss.fence != nil {
 		close(ss.fence)
@@ -90,7 +105,8 @@ func (s *Store) open(req openReq) openRep {
 	ss.epoch++
 	ss.fence = make(chan struct{})
 	ss.claim, ss.live = req.claim, true
-	return openRep{s: Session{st: s, agency: agency, epoch: ss.epoch, fenced: ss.fence, held: held}}
+	req.reply <- openRep{s: Session{st: s, agency: agency, epoch: ss.epoch, fenced: ss.fence, held: held}}
+	return nil
 }
 
 // Held returns what the store held for the agency when the session opened.

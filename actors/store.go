@@ -39,6 +39,7 @@ type Store struct {
 	heldc   chan heldReq
 	finishc chan finishReq
 	drawc   chan drawReq
+	tallyc  chan tallyReq
 	done    chan struct{}
 
 	// Owned by Run once it starts.
@@ -46,6 +47,8 @@ type Store struct {
 	sessions []sessions   // at index agency-1
 	rows     []domain.Row // reused by each group commit
 	commits  int          // appends to the log, for tests
+	sealed   bool         // the draw has run
+	claimed  *bool        // a SharedLog's Claim, once made
 }
 
 // OpenStore opens the store kept in local files at cfg.Path (see package
@@ -102,6 +105,7 @@ func NewStore(log BetLog, cfg StoreConfig) (*Store, error) {
 		heldc:    make(chan heldReq),
 		finishc:  make(chan finishReq),
 		drawc:    make(chan drawReq),
+		tallyc:   make(chan tallyReq),
 		done:     make(chan struct{}),
 		ledger:   domain.NewLedger(cfg.Agencies),
 		sessions: make([]sessions, cfg.Agencies),
@@ -150,7 +154,10 @@ func (s *Store) Run(ctx context.Context) error {
 				return err
 			}
 		case req := <-s.openc:
-			req.reply <- s.open(req)
+			if err := s.open(req); err != nil {
+				s.log.Close()
+				return err
+			}
 		case req := <-s.closec:
 			s.closeSession(req)
 		case req := <-s.heldc:
@@ -162,7 +169,9 @@ func (s *Store) Run(ctx context.Context) error {
 				return err
 			}
 		case req := <-s.drawc:
-			req.reply <- s.ledger.Seal()
+			req.reply <- s.draw()
+		case req := <-s.tallyc:
+			req.reply <- s.tally()
 		case <-ctx.Done():
 			if err := s.log.Close(); err != nil {
 				return fmt.Errorf("close store: %w", err)
@@ -206,27 +215,66 @@ func (s *Store) finish(req finishReq) error {
 		req.reply <- ErrFenced
 		return nil
 	}
-	recorded, err := s.ledger.Finish(req.done) // refuses an unknown agency
-	if err != nil || !recorded {
-		req.reply <- err
-		return nil
+	for range maxRetries {
+		recorded, err := s.ledger.Finish(req.done) // refuses an unknown agency
+		if err != nil || !recorded {
+			req.reply <- err
+			return nil
+		}
+		err = s.log.Finish(req.done)
+		b, ok := behind(err)
+		if !ok {
+			req.reply <- err
+			return err
+		}
+		// Another server appended for the agency first: judge the done
+		// again against what it appended.
+		a := req.done.Agency
+		if err := s.ledger.Truncate(a, b.Held[a]); err != nil {
+			req.reply <- err
+			return fmt.Errorf("undo what the log refused: %w", err)
+		}
+		if _, err := s.catchUp([]int{a}); err != nil {
+			req.reply <- err
+			return err
+		}
 	}
-	err = s.log.Finish(req.done)
-	req.reply <- err
-	return err
+	req.reply <- errTooManyRetries
+	return nil
 }
 
 type drawReq struct {
-	reply chan map[int][]string
+	reply chan drawRep
+}
+
+type drawRep struct {
+	winners map[int][]string
+	err     error
+}
+
+// draw seals the ledger, once a shared log's every bet and done is in it.
+func (s *Store) draw() drawRep {
+	if _, shared := s.log.(SharedLog); shared && !s.sealed {
+		if err := s.drawShared(); err != nil {
+			return drawRep{err: err}
+		}
+	}
+	s.sealed = true
+	return drawRep{winners: s.ledger.Seal()}
 }
 
 // Draw seals the store, so that new bets fail with domain.ErrSealed, and
 // returns the documents of the winning bets by agency, in the order they
 // were stored. Agencies without winners are absent from the map. The
 // store keeps the winners as it stores bets (and finds them again when it
-// replays its log on open), so the draw reads nothing. The map is the
-// caller's.
+// replays its log on open), so the draw reads nothing — but for a
+// SharedLog, whose bets stored by other servers it first catches up with.
+// The map is the caller's.
 func (s *Store) Draw(ctx context.Context) (map[int][]string, error) {
-	req := drawReq{make(chan map[int][]string, 1)}
-	return call(ctx, s.drawc, req, req.reply, s.done)
+	req := drawReq{make(chan drawRep, 1)}
+	rep, err := call(ctx, s.drawc, req, req.reply, s.done)
+	if err == nil {
+		err = rep.err
+	}
+	return rep.winners, err
 }

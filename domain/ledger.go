@@ -3,8 +3,6 @@ package domain
 import (
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 )
 
@@ -56,8 +54,15 @@ type Ledger struct {
 	streams  []ledgerStream // at index agency-1
 	added    []Digest       // Added.Digests when Add works them out, reused
 	sealed   bool
-	winners  map[int][]string // documents of the winning bets, by agency, in stream order
+	winners  map[int][]winner // the winning bets, by agency, in stream order
 	digester Digester
+}
+
+// winner is a winning bet: its position in its agency's stream and its
+// document.
+type winner struct {
+	pos uint64
+	doc string
 }
 
 // ledgerStream is what the ledger holds of one agency's stream.
@@ -89,7 +94,7 @@ func (st *ledgerStream) push(d Digest) {
 
 // NewLedger returns an empty ledger of agencies 1..agencies.
 func NewLedger(agencies int) *Ledger {
-	return &Ledger{streams: make([]ledgerStream, max(agencies, 0)), winners: make(map[int][]string)}
+	return &Ledger{streams: make([]ledgerStream, max(agencies, 0)), winners: make(map[int][]winner)}
 }
 
 // Held is what a ledger holds of an agency's stream.
@@ -185,20 +190,20 @@ func (l *Ledger) Add(agency int, first uint64, bets []Bet, from Digest, after []
 		}
 		digests = l.added
 	}
+	l.keepWinners(agency, have, fresh)
 	for _, d := range digests {
 		st.push(d)
 	}
-	l.keepWinners(agency, fresh)
 	return Added{Fresh: fresh, Digests: digests, Held: st.held()}, nil
 }
 
-// keepWinners notes the documents of the winning bets among those just
-// added, so that the draw needs no scan of the bets.
-func (l *Ledger) keepWinners(agency int, bets []Bet) {
-	for _, b := range bets {
+// keepWinners notes the winning bets among bets, to be added at positions
+// first, first+1, …, so that the draw needs no scan of the bets.
+func (l *Ledger) keepWinners(agency int, first uint64, bets []Bet) {
+	for i, b := range bets {
 		if b.Wins() {
 			// Clone: the document may share memory with a whole frame or row.
-			l.winners[agency] = append(l.winners[agency], strings.Clone(b.Document))
+			l.winners[agency] = append(l.winners[agency], winner{first + uint64(i), strings.Clone(b.Document)})
 		}
 	}
 }
@@ -221,8 +226,43 @@ func (l *Ledger) Restore(agency int, b Bet, digest Digest) error {
 		return fmt.Errorf("agency %d's bet %d has digest %v, its stream makes %v (a bet changed, moved, added or removed)",
 			agency, pos, digest, want)
 	}
+	l.keepWinners(agency, pos, []Bet{b})
 	st.push(digest)
-	l.keepWinners(agency, []Bet{b})
+	return nil
+}
+
+// Truncate forgets agency's bets from position n on, and its done: its
+// stream ends after its first n bets again. It undoes what Add and Finish
+// did when the owner could not make it durable because another writer of
+// a shared log got there first (the owner then restores what that writer
+// stored). It fails with ErrUnknownAgency, and if n is past the bets held
+// or the bets are sealed.
+func (l *Ledger) Truncate(agency int, n uint64) error {
+	if !l.Known(agency) {
+		return unknownAgency(agency)
+	}
+	st := &l.streams[agency-1]
+	switch {
+	case n > st.stored:
+		return fmt.Errorf("truncate agency %d at %d: %d stored", agency, n, st.stored)
+	case l.sealed:
+		return ErrSealed
+	}
+	blocks := int((n + digestBlock - 1) / digestBlock)
+	clear(st.blocks[blocks:])
+	st.blocks = st.blocks[:blocks]
+	if blocks > 0 {
+		last := &st.blocks[blocks-1]
+		*last = (*last)[:n-uint64(blocks-1)*digestBlock]
+	}
+	st.stored, st.finished = n, false
+	w := l.winners[agency]
+	keep := len(w)
+	for keep > 0 && w[keep-1].pos >= n {
+		keep--
+	}
+	clear(w[keep:])
+	l.winners[agency] = w[:keep]
 	return nil
 }
 
@@ -267,9 +307,16 @@ func (l *Ledger) Finished() []int {
 // caller's.
 func (l *Ledger) Seal() map[int][]string {
 	l.sealed = true
-	w := maps.Clone(l.winners)
-	for a, docs := range w {
-		w[a] = slices.Clone(docs)
+	w := make(map[int][]string, len(l.winners))
+	for a, won := range l.winners {
+		if len(won) == 0 {
+			continue
+		}
+		docs := make([]string, len(won))
+		for i, x := range won {
+			docs[i] = x.doc
+		}
+		w[a] = docs
 	}
 	return w
 }

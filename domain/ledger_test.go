@@ -221,3 +221,69 @@ func TestLedgerAcrossBlocks(t *testing.T) {
 		}
 	}
 }
+
+// TestLedgerTruncate: a truncated stream is the stream it was at that
+// length — its digest, its winners, no done — across a block boundary
+// too, and takes the same or other bets from there.
+func TestLedgerTruncate(t *testing.T) {
+	const n = 16384 + 10 // past the first digest block
+	var h domain.Digester
+	for _, at := range []int{0, 5, 16384, 16384 + 3, n} {
+		t.Run(fmt.Sprint(at), func(t *testing.T) {
+			l := domain.NewLedger(2)
+			bets := ledgerBets(0, n)
+			if _, err := l.Add(1, 0, bets, 0, nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := l.Add(2, 0, ledgerBets(0, 7), 0, nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := l.Finish(domain.Done{Agency: 1, Total: n, Digest: h.Add(0, bets...)}); err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Truncate(1, uint64(at)); err != nil {
+				t.Fatalf("Truncate: %v", err)
+			}
+			want := domain.Held{Stored: uint64(at), Digest: h.Add(0, bets[:at]...)}
+			if got, _ := l.Held(1); got != want {
+				t.Fatalf("held after Truncate(%d): %+v, want %+v", at, got, want)
+			}
+			if got, _ := l.Held(2); got.Stored != 7 {
+				t.Errorf("agency 2 holds %d after agency 1's truncate, want 7", got.Stored)
+			}
+			// Another bet where the old one was, then the rest as before.
+			other := append([]domain.Bet(nil), bets[at:]...)
+			if len(other) > 0 {
+				other = changed(other, 0)
+			}
+			added, err := l.Add(1, uint64(at), other, 0, nil)
+			if err != nil || len(added.Fresh) != n-at {
+				t.Fatalf("Add after Truncate: %d fresh, %v; want %d", len(added.Fresh), err, n-at)
+			}
+			if _, err := l.Add(1, 0, bets[:at], 0, nil); err != nil {
+				t.Errorf("resend of the kept prefix: %v", err)
+			}
+			var wantDocs []string
+			for _, b := range append(bets[:at:at], other...) {
+				if b.Wins() {
+					wantDocs = append(wantDocs, b.Document)
+				}
+			}
+			if got := l.Seal()[1]; !reflect.DeepEqual(got, wantDocs) {
+				t.Errorf("winners after Truncate and Add: %d, want %d", len(got), len(wantDocs))
+			}
+		})
+	}
+	l := domain.NewLedger(1)
+	l.Add(1, 0, ledgerBets(0, 3), 0, nil)
+	if err := l.Truncate(1, 4); err == nil {
+		t.Error("Truncate past the bets held succeeded")
+	}
+	if err := l.Truncate(2, 0); !errors.Is(err, domain.ErrUnknownAgency) {
+		t.Errorf("Truncate of agency 2: %v, want ErrUnknownAgency", err)
+	}
+	l.Seal()
+	if err := l.Truncate(1, 1); !errors.Is(err, domain.ErrSealed) {
+		t.Errorf("Truncate after Seal: %v, want ErrSealed", err)
+	}
+}

@@ -7,6 +7,7 @@ package betlogtest
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"testing"
 
@@ -24,6 +25,10 @@ type Target struct {
 	// Break, if not nil, makes the open log's next Append and Finish fail,
 	// as a full disk or a lost disk would.
 	Break func(actors.BetLog) error
+	// Shared says the log is an actors.SharedLog, which several servers
+	// open at once: instead of InUse, Shared checks that two opens write
+	// it together, each told when the other got ahead of it.
+	Shared bool
 }
 
 // Test runs the contract against the logs newTarget makes: a new, empty
@@ -43,6 +48,7 @@ func Test(t *testing.T, newTarget func(t *testing.T) Target) {
 		{"ReplayStops", testReplayStops},
 		{"LotteryKept", testLotteryKept},
 		{"InUse", testInUse},
+		{"Shared", testShared},
 		{"AppendAfterReopen", testAppendAfterReopen},
 		{"SliceReused", testSliceReused},
 		{"OddContent", testOddContent},
@@ -214,6 +220,9 @@ func testLotteryKept(t *testing.T, tg Target) {
 // testInUse: a second open of an open log fails with domain.ErrInUse and
 // harms nothing; once the log is closed, it opens again.
 func testInUse(t *testing.T, tg Target) {
+	if tg.Shared {
+		t.Skip("a shared log is open in several servers at once: see Shared")
+	}
 	s := newStreams(t, nil)
 	h, _ := mustReopen(t, tg, lotteryA)
 	inUse := func(when string) {
@@ -462,4 +471,70 @@ func closeBroken(t *testing.T, h *handle) {
 	if err := h.log.Close(); err != nil {
 		t.Logf("Close after a failed write: %v (allowed)", err)
 	}
+}
+
+// testShared: two opens of a shared log write it together. Each appends
+// an agency's rows only where it last saw that agency's stream end: when
+// the other got there first, it is told so with what it holds of the
+// agency, appends nothing of it but the other agencies' rows, and catches
+// up with exactly what the other appended, bets and done.
+func testShared(t *testing.T, tg Target) {
+	if !tg.Shared {
+		t.Skip("the log is not shared")
+	}
+	s := newStreams(t, nil)
+	h1, _ := mustReopen(t, tg, lotteryA)
+	want := history{rows: s.group(6, 1, 2)}
+	h1.append(want.rows)
+	h2, got := mustReopen(t, tg, lotteryA)
+	want.check(t, got)
+
+	twin := newStreams(t, want.rows) // the same streams, for h1 once h2 has gone on
+	ahead := s.group(4, 1)
+	h2.append(ahead)
+	want.rows = append(want.rows, ahead...)
+
+	late, other := twin.group(2, 1), s.group(2, 3)
+	err := h1.log.Append(append(slices.Clone(late), other...))
+	var behind *actors.BehindError
+	if !errors.As(err, &behind) {
+		t.Fatalf("Append of agency 1's rows the other log got ahead of: got %v, want an *actors.BehindError", err)
+	}
+	if want := map[int]uint64{1: 3}; !maps.Equal(behind.Held, want) {
+		t.Fatalf("BehindError holds %v, want %v (agency 1's 3 bets that log had seen)", behind.Held, want)
+	}
+	want.rows = append(want.rows, other...)
+	caught := catchUp(t, h1, []int{1})
+	history{rows: ahead}.check(t, caught)
+	history{}.check(t, catchUp(t, h1, nil))
+
+	d := s.done(1)
+	h1.finish(d)
+	if err := h2.log.Finish(d); !errors.As(err, &behind) || behind.Held[1] != 7 {
+		t.Fatalf("Finish of a done the other log recorded first: got %v, want an *actors.BehindError holding agency 1's 7 bets", err)
+	}
+	history{rows: other, dones: []domain.Done{d}}.check(t, catchUp(t, h2, nil))
+	want.dones = []domain.Done{d}
+	h1.close()
+	h2.close()
+	h, got := mustReopen(t, tg, lotteryA)
+	want.check(t, got)
+	h.close()
+}
+
+// catchUp catches h's shared log up with agencies.
+func catchUp(t *testing.T, h *handle, agencies []int) history {
+	t.Helper()
+	var got history
+	err := h.log.(actors.SharedLog).CatchUp(agencies, func(r domain.Row) error {
+		got.rows = append(got.rows, r)
+		return nil
+	}, func(d domain.Done) error {
+		got.dones = append(got.dones, d)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("CatchUp(%v): %v", agencies, err)
+	}
+	return got
 }

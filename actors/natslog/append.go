@@ -1,0 +1,189 @@
+package natslog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/tp0/loteria/actors"
+	"github.com/tp0/loteria/domain"
+)
+
+// chunk is one bets message to publish: a run of an agency's rows.
+type chunk struct {
+	agency int
+	count  uint64
+	data   []byte
+}
+
+// Append publishes rows, each agency's as one message (more if they are
+// over maxChunk bytes), and returns once JetStream has acknowledged them
+// all. The messages of different agencies are in flight together; an
+// agency's next message waits for the ack of its previous one, whose
+// stream sequence it expects. An agency whose message JetStream refused
+// because another writer appended to its subject first — or whose ack
+// was lost, so that the message may or may not be in the stream — is in
+// the *actors.BehindError returned, with what the log holds of it; the
+// rows of every other agency are appended.
+func (l *Log) Append(rows []domain.Row) error {
+	runs, order, err := l.chunks(rows)
+	if err != nil {
+		return err
+	}
+	held := map[int]uint64{}
+	for round := 0; ; round++ {
+		var sent []*pending
+		for _, a := range order {
+			if _, stopped := held[a]; stopped || round >= len(runs[a]) {
+				continue
+			}
+			p, err := l.publish(runs[a][round])
+			if err != nil {
+				return fmt.Errorf("append agency %d's bets: %w", a, err)
+			}
+			sent = append(sent, p)
+		}
+		if len(sent) == 0 {
+			break
+		}
+		for _, p := range sent {
+			a := p.chunk.agency
+			s := l.seen(a)
+			ack, err := p.wait()
+			switch {
+			case err == nil && !ack.Duplicate:
+				s.last, s.count = ack.Sequence, s.count+p.chunk.count
+			case err == nil || refusedBehind(err) || lostAck(err):
+				held[a] = s.count
+			default:
+				return fmt.Errorf("append agency %d's bets: %w", a, err)
+			}
+		}
+	}
+	if len(held) > 0 {
+		return &actors.BehindError{Held: held}
+	}
+	return nil
+}
+
+// chunks splits rows into each agency's messages, and lists the agencies
+// in the order of their first row.
+func (l *Log) chunks(rows []domain.Row) (map[int][]chunk, []int, error) {
+	byAgency := map[int][]domain.Row{}
+	var order []int
+	for _, r := range rows {
+		if _, ok := byAgency[r.Agency]; !ok {
+			order = append(order, r.Agency)
+		}
+		byAgency[r.Agency] = append(byAgency[r.Agency], r)
+	}
+	runs := make(map[int][]chunk, len(order))
+	for _, a := range order {
+		var c chunk
+		for _, r := range byAgency[a] {
+			if err := l.bw.Write(r); err != nil {
+				return nil, nil, err
+			}
+			c.count++
+			if l.bw.Offset() >= maxChunk {
+				runs[a] = append(runs[a], l.cut(a, c.count))
+				c = chunk{}
+			}
+		}
+		if c.count > 0 {
+			runs[a] = append(runs[a], l.cut(a, c.count))
+		}
+	}
+	return runs, order, nil
+}
+
+// cut returns the rows written since the last cut as agency's chunk.
+func (l *Log) cut(agency int, count uint64) chunk {
+	l.bw.Flush() // into l.buf: cannot fail
+	c := chunk{agency: agency, count: count, data: slices.Clone(l.buf.Bytes())}
+	l.buf.Reset()
+	l.bw = domain.NewBetsWriter(&l.buf, 0)
+	return c
+}
+
+// pending is a message in flight.
+type pending struct {
+	chunk  chunk
+	future jetstream.PubAckFuture
+}
+
+// publish sends c as the next message on its agency's subject, after the
+// ones acknowledged so far.
+func (l *Log) publish(c chunk) (*pending, error) {
+	s := l.seen(c.agency)
+	m := nats.NewMsg(l.subjectOf(c.agency))
+	m.Data = c.data
+	m.Header.Set(hdrKind, "bets")
+	m.Header.Set(hdrPosition, strconv.FormatUint(s.count, 10))
+	m.Header.Set(hdrCount, strconv.FormatUint(c.count, 10))
+	f, err := l.js.PublishMsgAsync(m,
+		jetstream.WithExpectLastSequencePerSubject(s.last),
+		jetstream.WithMsgID(l.msgID(c.agency, strconv.FormatUint(s.count, 10))))
+	if err != nil {
+		return nil, err
+	}
+	return &pending{c, f}, nil
+}
+
+// wait returns the message's ack.
+func (p *pending) wait() (*jetstream.PubAck, error) {
+	select {
+	case ack := <-p.future.Ok():
+		return ack, nil
+	case err := <-p.future.Err():
+		return nil, err
+	}
+}
+
+// Finish publishes d on its agency's subject after the bets the log holds
+// of it, and announces it (see Watch). A done another writer got ahead of
+// is an *actors.BehindError, as in Append.
+func (l *Log) Finish(d domain.Done) error {
+	s := l.seen(d.Agency)
+	m := nats.NewMsg(l.subjectOf(d.Agency))
+	m.Header.Set(hdrKind, "done")
+	m.Header.Set(hdrPosition, strconv.FormatUint(s.count, 10))
+	m.Header.Set(hdrTotal, strconv.FormatUint(d.Total, 10))
+	m.Header.Set(hdrDigest, d.Digest.String())
+	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.Timeout)
+	defer cancel()
+	ack, err := l.js.PublishMsg(ctx, m,
+		jetstream.WithExpectLastSequencePerSubject(s.last),
+		jetstream.WithMsgID(l.msgID(d.Agency, "done"+strconv.FormatUint(s.count, 10))))
+	switch {
+	case err == nil && !ack.Duplicate:
+		s.last = ack.Sequence
+	case err == nil || refusedBehind(err) || lostAck(err):
+		return &actors.BehindError{Held: map[int]uint64{d.Agency: s.count}}
+	default:
+		return fmt.Errorf("append agency %d's done: %w", d.Agency, err)
+	}
+	return l.announce(d)
+}
+
+// refusedBehind reports whether JetStream refused a message because its
+// subject's last sequence was not the one expected.
+func refusedBehind(err error) bool {
+	var api *jetstream.APIError
+	return errors.As(err, &api) &&
+		(api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+			api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
+}
+
+// lostAck reports whether a publish ended without JetStream's answer: the
+// message may be in the stream or not.
+func lostAck(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, jetstream.ErrAsyncPublishTimeout) || errors.Is(err, nats.ErrNoResponders) ||
+		errors.Is(err, jetstream.ErrNoStreamResponse)
+}

@@ -1,0 +1,94 @@
+package natslog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/tp0/loteria/domain"
+)
+
+// announce makes sure d's agency's key exists in the lottery's bucket, so
+// every server's Watch learns that it is done. It is the second write of a
+// done, after the stream's: Replay and CatchUp announce every done they
+// find, so one whose server stopped between the two is announced by the
+// next to read it.
+func (l *Log) announce(d domain.Done) error {
+	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.Timeout)
+	defer cancel()
+	err := retry(ctx, func() error {
+		_, err := l.kv.Create(ctx, doneKey(d.Agency), fmt.Appendf(nil, "%d %v", d.Total, d.Digest))
+		if errors.Is(err, jetstream.ErrKeyExists) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("announce agency %d's done: %w", d.Agency, err)
+	}
+	return nil
+}
+
+func doneKey(agency int) string { return "done." + strconv.Itoa(agency) }
+
+// Claim creates the lottery's "draw" key, naming this server: it returns
+// true if it did, false if another server had.
+func (l *Log) Claim() (bool, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.Timeout)
+	defer cancel()
+	won := false
+	err := retry(ctx, func() error {
+		_, err := l.kv.Create(ctx, "draw", []byte(l.cfg.Name))
+		switch {
+		case err == nil:
+			won = true
+		case errors.Is(err, jetstream.ErrKeyExists):
+			// Another server's, or ours: a create whose answer was lost.
+			e, gerr := l.kv.Get(ctx, "draw")
+			if gerr != nil {
+				return gerr
+			}
+			won = l.cfg.Name != "" && string(e.Value()) == l.cfg.Name
+		default:
+			return err
+		}
+		return nil
+	})
+	return won, err
+}
+
+// Watch calls done with each agency announced done, those announced
+// before it started first, until ctx ends; an agency may come more than
+// once. Unlike the log's other methods it may run in a goroutine of its
+// own, beside the store's.
+func (l *Log) Watch(ctx context.Context, done func(agency int) error) error {
+	w, err := l.kv.Watch(ctx, "done.*")
+	if err != nil {
+		return fmt.Errorf("watch the dones: %w", err)
+	}
+	defer w.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case e, ok := <-w.Updates():
+			if !ok {
+				return nil
+			}
+			if e == nil || e.Operation() != jetstream.KeyValuePut {
+				continue // the end of those announced before, or not a put
+			}
+			a, err := strconv.Atoi(strings.TrimPrefix(e.Key(), "done."))
+			if err != nil {
+				return fmt.Errorf("%w: key %q in the lottery's bucket", domain.ErrCorrupt, e.Key())
+			}
+			if err := done(a); err != nil {
+				return err
+			}
+		}
+	}
+}

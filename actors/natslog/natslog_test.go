@@ -1,0 +1,43 @@
+package natslog_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/tp0/loteria/actors"
+	"github.com/tp0/loteria/actors/betlogtest"
+	"github.com/tp0/loteria/actors/natslog"
+	"github.com/tp0/loteria/actors/natslog/natstest"
+	"github.com/tp0/loteria/domain"
+)
+
+// TestContract runs the BetLog contract on a JetStream of one server (R1)
+// and on a cluster of three (R3), each subtest on a deployment of its own.
+func TestContract(t *testing.T) {
+	for _, replicas := range []int{1, 3} {
+		t.Run(fmt.Sprintf("R%d", replicas), func(t *testing.T) {
+			if replicas == 3 && testing.Short() {
+				t.Skip("a three-node cluster: not with -short")
+			}
+			c := natstest.Start(t, replicas)
+			n := 0
+			betlogtest.Test(t, func(t *testing.T) betlogtest.Target {
+				n++
+				cfg := config(c, replicas, fmt.Sprintf("contract%d", n))
+				return betlogtest.Target{
+					Open: func(fresh domain.Lottery) (actors.BetLog, error) {
+						return natslog.Open(context.Background(), cfg, fresh)
+					},
+					Break:  func(l actors.BetLog) error { l.(*natslog.Log).Break(); return nil },
+					Shared: true,
+				}
+			})
+		})
+	}
+}
+
+func config(c *natstest.Cluster, replicas int, prefix string) natslog.Config {
+	return natslog.Config{URLs: c.URLs(), Replicas: replicas, Prefix: prefix, Name: "test", Timeout: 10 * time.Second}
+}
