@@ -9,9 +9,10 @@ import (
 	"github.com/tp0/loteria/domain"
 )
 
-// newLottery returns a new lottery for cfg, with a random id: the one a
-// new store is created for. Its date is cfg's, or today's in UTC.
-func newLottery(cfg StoreConfig) (domain.Lottery, error) {
+// NewLottery returns a new lottery for cfg: a random id, cfg's date
+// (today's in UTC if empty) and agencies. A backend creates its log for
+// it when it holds none yet.
+func NewLottery(cfg StoreConfig) (domain.Lottery, error) {
 	date := cfg.Date
 	if date == "" {
 		date = time.Now().UTC().Format(time.DateOnly)

@@ -60,7 +60,7 @@ func OpenStore(cfg StoreConfig) (*Store, error) {
 	if cfg.Agencies < 0 { // before a file is made for it
 		return nil, fmt.Errorf("agencies must be at least 0, got %d", cfg.Agencies)
 	}
-	fresh, err := newLottery(cfg)
+	fresh, err := NewLottery(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -171,13 +171,24 @@ func (l *Log) Finish(d domain.Done) error {
 	return l.announce(d)
 }
 
+// errCodeDuplicateInProcess is JetStream's refusal of a message whose
+// Nats-Msg-Id is that of one being stored right now: this log's own,
+// resent, or another server's at the same position.
+const errCodeDuplicateInProcess = 10158
+
 // refusedBehind reports whether JetStream refused a message because its
-// subject's last sequence was not the one expected.
+// subject's last sequence was not the one expected, or because a message
+// of the same id (the same agency and position) was being stored.
 func refusedBehind(err error) bool {
 	var api *jetstream.APIError
-	return errors.As(err, &api) &&
-		(api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
-			api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
+	if !errors.As(err, &api) {
+		return false
+	}
+	switch api.ErrorCode {
+	case jetstream.JSErrCodeStreamWrongLastSequence, jetstream.JSErrCodeStreamWrongLastSequenceConstant, errCodeDuplicateInProcess:
+		return true
+	}
+	return false
 }
 
 // lostAck reports whether a publish ended without JetStream's answer: the

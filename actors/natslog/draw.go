@@ -35,14 +35,15 @@ func (l *Log) announce(d domain.Done) error {
 
 func doneKey(agency int) string { return "done." + strconv.Itoa(agency) }
 
-// Claim creates the lottery's "draw" key, naming this server: it returns
-// true if it did, false if another server had.
+// Claim creates the lottery's "draw" key, naming this log (its server's
+// name and a random token of its own): it returns true if it did, false
+// if another log had.
 func (l *Log) Claim() (bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.Timeout)
 	defer cancel()
 	won := false
 	err := retry(ctx, func() error {
-		_, err := l.kv.Create(ctx, "draw", []byte(l.cfg.Name))
+		_, err := l.kv.Create(ctx, "draw", []byte(l.token))
 		switch {
 		case err == nil:
 			won = true
@@ -52,7 +53,7 @@ func (l *Log) Claim() (bool, error) {
 			if gerr != nil {
 				return gerr
 			}
-			won = l.cfg.Name != "" && string(e.Value()) == l.cfg.Name
+			won = string(e.Value()) == l.token
 		default:
 			return err
 		}

@@ -35,6 +35,7 @@ package natslog
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strconv"
@@ -92,6 +93,7 @@ type Log struct {
 	bw      *domain.BetsWriter
 	buf     bytes.Buffer
 	closed  bool
+	token   string // names this log in the draw's claim
 }
 
 // seen is what the log has seen of an agency's subject: replayed,
@@ -129,7 +131,9 @@ func Open(ctx context.Context, cfg Config, fresh domain.Lottery) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to NATS %s: %w", strings.Join(cfg.URLs, ","), err)
 	}
-	l := &Log{cfg: cfg, nc: nc, agency: make(map[int]*seen)}
+	var nonce [8]byte
+	rand.Read(nonce[:]) // never fails (crypto/rand)
+	l := &Log{cfg: cfg, nc: nc, agency: make(map[int]*seen), token: fmt.Sprintf("%s %x", cfg.Name, nonce)}
 	l.bw = domain.NewBetsWriter(&l.buf, 0)
 	if err := l.open(ctx, fresh); err != nil {
 		nc.Close()
