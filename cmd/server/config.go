@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +24,10 @@ type Config struct {
 	MaxConnections int           `koanf:"server.max_connections"` // without an accepted hello, at once
 	Agencies       int           `koanf:"server.agencies"`        // 0: no lottery, echo and ping only
 	Secrets        string        `koanf:"auth.secrets"`           // "1:s1,2:s2,…"; empty: open. Never logged
-	StorePath      string        `koanf:"store.path"`
+	StorePath      string        `koanf:"store.path"`             // the file backend's bets file
+	StoreBackend   string        `koanf:"store.backend"`          // "file" or "jetstream"
+	NatsURL        string        `koanf:"store.nats_url"`         // the jetstream backend's NATS servers, comma-separated
+	StoreReplicas  int           `koanf:"store.replicas"`         // the jetstream backend's replicas: 1 or 3
 	LogLevel       string        `koanf:"log.level"`
 	IdleTimeout    time.Duration `koanf:"server.idle_timeout"`  // after hello, how long without a request that does work
 	WriteTimeout   time.Duration `koanf:"server.write_timeout"` // each write to a connection
@@ -41,6 +45,9 @@ var envKeys = map[string]string{
 	"SERVER_AGENCIES":        "server.agencies",
 	"SERVER_SECRETS":         "auth.secrets",
 	"SERVER_STORE_PATH":      "store.path",
+	"SERVER_STORE_BACKEND":   "store.backend",
+	"SERVER_NATS_URL":        "store.nats_url",
+	"SERVER_STORE_REPLICAS":  "store.replicas",
 	"SERVER_LOG_LEVEL":       "log.level",
 	"SERVER_IDLE_TIMEOUT":    "server.idle_timeout",
 	"SERVER_WRITE_TIMEOUT":   "server.write_timeout",
@@ -58,6 +65,9 @@ func defaultConfig() Config {
 		MaxConnections: 1024,
 		Agencies:       5,
 		StorePath:      "bets.csv",
+		StoreBackend:   "file",
+		NatsURL:        "nats://127.0.0.1:4222",
+		StoreReplicas:  1,
 		LogLevel:       "INFO",
 		IdleTimeout:    60 * time.Second,
 		WriteTimeout:   10 * time.Second,
@@ -103,6 +113,17 @@ func (c Config) validate() error {
 		}
 	}
 	check(strings.TrimSpace(c.StorePath) != "", "store.path", "must not be empty")
+	switch c.StoreBackend {
+	case "file":
+	case "jetstream":
+		_, errs := parseNatsURLs(c.NatsURL)
+		for _, e := range errs {
+			check(false, "store.nats_url", "%s", e)
+		}
+		check(c.StoreReplicas == 1 || c.StoreReplicas == 3, "store.replicas", "must be 1 or 3, got %d", c.StoreReplicas)
+	default:
+		check(false, "store.backend", `must be "file" or "jetstream", got %q`, c.StoreBackend)
+	}
 	_, err := logline.ParseLevel(c.LogLevel)
 	check(err == nil, "log.level", "%v", err)
 	ch.Duration("server.idle_timeout", c.IdleTimeout, conf.MinTimeout, conf.MaxTimeout)
@@ -124,7 +145,10 @@ func (c Config) logAttrs() []any {
 		"max_connections", c.MaxConnections,
 		"agencies", c.Agencies,
 		"auth", c.secrets() != nil, // never the secrets themselves
+		"store_backend", c.StoreBackend,
 		"store_path", c.StorePath,
+		"nats_url", c.NatsURL,
+		"store_replicas", c.StoreReplicas,
 		"logging_level", c.LogLevel,
 		"idle_timeout", c.IdleTimeout,
 		"write_timeout", c.WriteTimeout,
@@ -212,4 +236,29 @@ func spans(ns []int) string {
 		i = j + 1
 	}
 	return b.String()
+}
+
+// parseNatsURLs parses store.nats_url: NATS servers, comma-separated, each
+// nats://host:port (or host:port), at least one, none twice.
+func parseNatsURLs(s string) ([]string, []string) {
+	var urls, errs []string
+	for i, entry := range strings.Split(s, ",") {
+		entry = strings.TrimSpace(entry)
+		hostport := strings.TrimPrefix(entry, "nats://")
+		host, port, err := net.SplitHostPort(hostport)
+		p, perr := strconv.Atoi(port)
+		switch {
+		case entry == "":
+			errs = append(errs, fmt.Sprintf("entry %d is empty", i+1))
+		case err != nil || host == "" || strings.Contains(hostport, "/"):
+			errs = append(errs, fmt.Sprintf("entry %d: want nats://host:port, got %q", i+1, entry))
+		case perr != nil || p < 1 || p > 65535:
+			errs = append(errs, fmt.Sprintf("entry %d: the port must be 1..65535, got %q", i+1, port))
+		case slices.Contains(urls, "nats://"+hostport):
+			errs = append(errs, fmt.Sprintf("entry %d: %s is given twice", i+1, entry))
+		default:
+			urls = append(urls, "nats://"+hostport)
+		}
+	}
+	return urls, errs
 }

@@ -33,6 +33,7 @@ func mustLoad(tb testing.TB, args, environ []string) Config {
 func TestConfigDefaults(t *testing.T) {
 	want := Config{
 		IP: "0.0.0.0", Port: 12345, ListenBacklog: 128, MaxConnections: 1024, Agencies: 5, StorePath: "bets.csv",
+		StoreBackend: "file", NatsURL: "nats://127.0.0.1:4222", StoreReplicas: 1,
 		LogLevel: "INFO", IdleTimeout: 60 * time.Second, WriteTimeout: 10 * time.Second, HelloTimeout: 5 * time.Second,
 	}
 	if got := mustLoad(t, nil, nil); got != want {
@@ -70,6 +71,7 @@ func TestConfigFileAndEnv(t *testing.T) {
 	fromFile := Config{
 		IP: "127.0.0.1", Port: 4000, ListenBacklog: 16, MaxConnections: 64, Agencies: 3,
 		Secrets: "1:s3cr3t-one,2:s3cr3t-two,3:s3cr3t-three", StorePath: "/data/bets.csv",
+		StoreBackend: "file", NatsURL: "nats://127.0.0.1:4222", StoreReplicas: 1,
 		LogLevel: "debug", IdleTimeout: 2 * time.Minute, WriteTimeout: 1500 * time.Millisecond,
 		HelloTimeout: 2 * time.Second, LotteryDate: "2026-12-01",
 	}
@@ -85,10 +87,12 @@ func TestConfigFileAndEnv(t *testing.T) {
 		"SERVER_AGENCIES=1000", "SERVER_SECRETS=" + strings.Join(thousand, ","),
 		"SERVER_STORE_PATH=x.csv", "SERVER_LOG_LEVEL=WARNING", "SERVER_IDLE_TIMEOUT=1h",
 		"SERVER_WRITE_TIMEOUT=250ms", "SERVER_HELLO_TIMEOUT=1s", "SERVER_LOTTERY_DATE=2027-02-28",
+		"SERVER_STORE_BACKEND=jetstream", "SERVER_NATS_URL=nats://n1:4222,n2:4223", "SERVER_STORE_REPLICAS=3",
 	}
 	fromEnv := Config{
 		IP: "::1", Port: 0, ListenBacklog: 1, MaxConnections: 1, Agencies: 1000,
 		Secrets: strings.Join(thousand, ","), StorePath: "x.csv",
+		StoreBackend: "jetstream", NatsURL: "nats://n1:4222,n2:4223", StoreReplicas: 3,
 		LogLevel: "WARNING", IdleTimeout: time.Hour, WriteTimeout: 250 * time.Millisecond,
 		HelloTimeout: time.Second, LotteryDate: "2027-02-28",
 	}
@@ -166,6 +170,12 @@ func TestConfigErrors(t *testing.T) {
 		{"AgenciesHigh", nil, []string{"SERVER_AGENCIES=1001"}, []string{"server.agencies (SERVER_AGENCIES): must be 0..1000, got 1001"}},
 		{"AgenciesZeroWithSecrets", nil, []string{"SERVER_AGENCIES=0", "SERVER_SECRETS=1:s3cr3t1"}, []string{"auth.secrets (SERVER_SECRETS): must be empty when server.agencies is 0"}},
 		{"StorePath", []string{"-config", mustFile(t, "store:\n  path: ' '\n")}, nil, []string{"store.path (SERVER_STORE_PATH): must not be empty"}},
+		{"StoreBackend", nil, []string{"SERVER_STORE_BACKEND=raft"}, []string{`store.backend (SERVER_STORE_BACKEND): must be "file" or "jetstream", got "raft"`}},
+		{"StoreReplicas", nil, []string{"SERVER_STORE_BACKEND=jetstream", "SERVER_STORE_REPLICAS=2"}, []string{"store.replicas (SERVER_STORE_REPLICAS): must be 1 or 3, got 2"}},
+		{"NatsURLEmptyEntry", nil, []string{"SERVER_STORE_BACKEND=jetstream", "SERVER_NATS_URL=nats://a:1,,nats://b:2"}, []string{"store.nats_url (SERVER_NATS_URL): entry 2 is empty"}},
+		{"NatsURLNoPort", nil, []string{"SERVER_STORE_BACKEND=jetstream", "SERVER_NATS_URL=nats://a"}, []string{`store.nats_url (SERVER_NATS_URL): entry 1: want nats://host:port, got "nats://a"`}},
+		{"NatsURLPort", nil, []string{"SERVER_STORE_BACKEND=jetstream", "SERVER_NATS_URL=a:0"}, []string{`store.nats_url (SERVER_NATS_URL): entry 1: the port must be 1..65535, got "0"`}},
+		{"NatsURLTwice", nil, []string{"SERVER_STORE_BACKEND=jetstream", "SERVER_NATS_URL=nats://a:1,a:1"}, []string{"store.nats_url (SERVER_NATS_URL): entry 2: a:1 is given twice"}},
 		{"LogLevel", nil, []string{"SERVER_LOG_LEVEL=LOUD"}, []string{"log.level (SERVER_LOG_LEVEL)", `"LOUD"`}},
 		{"IdleNotDuration", nil, []string{"SERVER_IDLE_TIMEOUT=60"}, []string{"server.idle_timeout (SERVER_IDLE_TIMEOUT)", "missing unit"}},
 		{"IdleZero", nil, []string{"SERVER_IDLE_TIMEOUT=0s"}, []string{"server.idle_timeout (SERVER_IDLE_TIMEOUT): must be 1ms..24h, got 0"}},
@@ -249,7 +259,7 @@ func TestConfigLogAttrs(t *testing.T) {
 	for i := 0; i < len(attrs); i += 2 {
 		keys = append(keys, attrs[i].(string))
 	}
-	want := []string{"ip", "port", "listen_backlog", "max_connections", "agencies", "auth", "store_path", "logging_level", "idle_timeout", "write_timeout", "hello_timeout", "lottery_date"}
+	want := []string{"ip", "port", "listen_backlog", "max_connections", "agencies", "auth", "store_backend", "store_path", "nats_url", "store_replicas", "logging_level", "idle_timeout", "write_timeout", "hello_timeout", "lottery_date"}
 	if !reflect.DeepEqual(keys, want) {
 		t.Errorf("keys %q, want %q", keys, want)
 	}

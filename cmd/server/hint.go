@@ -38,6 +38,9 @@ func listenHint(err error, cfg Config) string {
 
 // storeHint says what to do when the store refuses to open.
 func storeHint(err error, cfg Config) string {
+	if cfg.StoreBackend == "jetstream" {
+		return jetstreamHint(err, cfg)
+	}
 	path, key := cfg.StorePath, spec.KeyName("store.path")
 	files := actors.StoreFiles(path)
 	fresh := fmt.Sprintf("start a fresh one with docker compose down then up (outside Docker, move %s and %s away)",
@@ -56,4 +59,17 @@ func storeHint(err error, cfg Config) string {
 		return fmt.Sprintf("the server's user cannot write %s; make it writable, or set %s", path, key)
 	}
 	return fmt.Sprintf("check %s, now %s", key, path)
+}
+
+// jetstreamHint is storeHint for the jetstream backend.
+func jetstreamHint(err error, cfg Config) string {
+	switch {
+	case errors.Is(err, domain.ErrOtherLottery):
+		return fmt.Sprintf("the NATS cluster holds another lottery; to resume it start the server as it was (%s and %s), or start a fresh one with docker compose down -v then up",
+			spec.KeyName("server.agencies"), spec.KeyName("lottery.date"))
+	case errors.Is(err, domain.ErrCorrupt):
+		return "the lottery's stream holds what no server writes (the error says where); start a fresh one with docker compose down -v then up"
+	}
+	return fmt.Sprintf("check that NATS answers, with JetStream, at %s (%s), and that %d of its servers are up for %s=%d",
+		cfg.NatsURL, spec.KeyName("store.nats_url"), cfg.StoreReplicas, spec.KeyName("store.replicas"), cfg.StoreReplicas)
 }

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tp0/loteria/actors"
+	"github.com/tp0/loteria/actors/natslog"
 	"github.com/tp0/loteria/domain"
 	"github.com/tp0/loteria/domain/logline"
 	"github.com/tp0/loteria/net/client"
@@ -81,7 +82,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	// The store first: a second server on the same store says so, whatever
 	// its port, and no connection waits in the backlog while the store
 	// recovers (a hello its agency gave up on meanwhile is stale).
-	st, err := actors.OpenStore(actors.StoreConfig{Path: cfg.StorePath, Agencies: cfg.Agencies, Date: cfg.LotteryDate})
+	st, shared, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return &hinted{fmt.Errorf("open store: %w", err), storeHint(err, cfg)}
 	}
@@ -104,7 +105,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Drawer:   st,
 		Finished: rec.Finished, // all N: the draw runs again at once
 		OnDraw: func(w map[int][]string, took time.Duration) {
-			logline.Success(log, "sorteo", "ganadores", countWinners(w), "duration", took)
+			announceDraw(st, w, took, log)
 		},
 	})
 	srv := server.New(server.Config{
@@ -127,6 +128,19 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	g, gctx := errgroup.WithContext(ctx)
 	coordRun := start(g, "coordinator", coordCtx, coord.Run)
 	storeRun := start(g, "store", storeCtx, st.Run)
+	if shared != nil {
+		// The agencies that finish on the other servers: the coordinator
+		// counts each once, wherever it finished.
+		start(g, "watch", coordCtx, func(ctx context.Context) error {
+			err := shared.Watch(ctx, func(agency int) error {
+				return coord.Done(ctx, agency, nil)
+			})
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		})
+	}
 	g.Go(func() error {
 		err := srv.Serve(gctx, ln)
 		stopCoord()
@@ -135,7 +149,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		stopStore()
 		if storeRun.wait() == nil {
-			logline.Success(log, "store_close", "path", cfg.StorePath)
+			logline.Success(log, "store_close", storeAttrs(cfg, shared)...)
 		}
 		return err
 	})
@@ -184,6 +198,54 @@ func recoverAttrs(l domain.Lottery, r actors.Recovery) []any {
 func finishedBefore(l domain.Lottery, r actors.Recovery, now time.Time) bool {
 	today := now.UTC().Truncate(24 * time.Hour) // midnight, as lottery dates are
 	return l.Agencies > 0 && len(r.Finished) == l.Agencies && l.Date.Before(today)
+}
+
+// openStore opens the store on cfg's backend: the file at store.path, or
+// the lottery's stream in JetStream, which it returns too.
+func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*actors.Store, *natslog.Log, error) {
+	sc := actors.StoreConfig{Path: cfg.StorePath, Agencies: cfg.Agencies, Date: cfg.LotteryDate}
+	if cfg.StoreBackend != "jetstream" {
+		st, err := actors.OpenStore(sc)
+		return st, nil, err
+	}
+	urls, _ := parseNatsURLs(cfg.NatsURL) // validated by loadConfig
+	name, _ := os.Hostname()
+	logline.Log(log, slog.LevelInfo, "store_connect", logline.ResultInProgress, "nats_url", strings.Join(urls, ","))
+	st, shared, err := natslog.OpenStore(ctx, natslog.Config{URLs: urls, Replicas: cfg.StoreReplicas, Name: name}, sc)
+	if err != nil {
+		return nil, nil, err
+	}
+	logline.Success(log, "store_connect", "stream", shared.Stream(), "replicas", cfg.StoreReplicas)
+	return st, shared, nil
+}
+
+// storeAttrs names the store: its path, or its stream.
+func storeAttrs(cfg Config, shared *natslog.Log) []any {
+	if shared != nil {
+		return []any{"stream", shared.Stream()}
+	}
+	return []any{"path", cfg.StorePath}
+}
+
+// announceDraw logs the draw, with the bets it was drawn from, counted
+// from the log: on one server only when several share the log.
+func announceDraw(st *actors.Store, w map[int][]string, took time.Duration, log *slog.Logger) {
+	t, err := st.Tally(context.Background())
+	if err != nil { // the store stopped: it has said why
+		logline.Log(log, slog.LevelDebug, "draw_followed", logline.ResultSuccess, "ganadores", countWinners(w), "tally", err)
+		return
+	}
+	if !t.Announce {
+		logline.Log(log, slog.LevelInfo, "draw_followed", logline.ResultSuccess, "ganadores", countWinners(w), "announced", "by another server")
+		return
+	}
+	var total uint64
+	per := make([]string, len(t.Stored))
+	for i, n := range t.Stored {
+		total += n
+		per[i] = fmt.Sprintf("%d=%d", i+1, n)
+	}
+	logline.Success(log, "sorteo", "ganadores", countWinners(w), "bets", total, "per_agency", strings.Join(per, ","), "duration", took)
 }
 
 func countWinners(w map[int][]string) int {
