@@ -268,6 +268,33 @@ func TestRunFailoverStops(t *testing.T) {
 	}
 }
 
+// TestRunCheckFailover: "client ping" and "client echo" with several
+// servers pass at the first one that answers, and name it; they fail only
+// when none does, with each server's error, in order.
+func TestRunCheckFailover(t *testing.T) {
+	live := (&fakeServer{}).start(t)
+	for _, sub := range []string{"ping", "echo"} {
+		t.Run(sub, func(t *testing.T) {
+			c1, c2 := closedAddr(t), closedAddr(t)
+			out, err := runAgency(t, []string{sub}, []string{"CLI_SERVER_ADDRESS=" + c1 + "," + live + "," + c2, "CLI_TIMEOUT=300ms"})
+			if err != nil {
+				t.Fatalf("%s: %v\noutput:\n%s", sub, err, out)
+			}
+			wantLine(t, out, sub, "action: "+sub+" | result: success | server_address: "+live)
+
+			out, err = runAgency(t, []string{sub}, []string{"CLI_SERVER_ADDRESS=" + c1 + "," + c2, "CLI_TIMEOUT=300ms"})
+			if err == nil {
+				t.Fatalf("%s with every server down: no error\noutput:\n%s", sub, out)
+			}
+			ls := lines(out, sub)
+			head := "action: " + sub + " | result: fail | error: "
+			if len(ls) != 1 || !strings.HasPrefix(ls[0], head+c1+": ") || !strings.Contains(ls[0], "; "+c2+": ") {
+				t.Errorf("%s lines %q, want one fail line with the error of %s, then of %s", sub, ls, c1, c2)
+			}
+		})
+	}
+}
+
 // TestRetryRounds: over n servers, the backoff is waited once every n lost
 // sessions, and progress starts a new round; with one server, after each
 // lost session, as always.
