@@ -71,7 +71,7 @@ func TestRunFailoverFirstDead(t *testing.T) {
 			bets := makeBets(30, "Ana")
 			live := &fakeServer{winners: []string{"30000001", "30000007"}}
 			dead, addr := tt.dead(t), live.start(t)
-			env := []string{"CLI_BATCH_MAXAMOUNT=7", "CLI_TIMEOUT=300ms", noDeadline}
+			env := []string{"CLI_BATCH_MAXAMOUNT=7", "CLI_TIMEOUT=1s", noDeadline}
 			if tt.echo {
 				env = append(env, "CLI_LOOP_AMOUNT=2", "CLI_LOOP_PERIOD=0s")
 			}
@@ -276,13 +276,13 @@ func TestRunCheckFailover(t *testing.T) {
 	for _, sub := range []string{"ping", "echo"} {
 		t.Run(sub, func(t *testing.T) {
 			c1, c2 := closedAddr(t), closedAddr(t)
-			out, err := runAgency(t, []string{sub}, []string{"CLI_SERVER_ADDRESS=" + c1 + "," + live + "," + c2, "CLI_TIMEOUT=300ms"})
+			out, err := runAgency(t, []string{sub}, []string{"CLI_SERVER_ADDRESS=" + c1 + "," + live + "," + c2, "CLI_TIMEOUT=1s"})
 			if err != nil {
 				t.Fatalf("%s: %v\noutput:\n%s", sub, err, out)
 			}
 			wantLine(t, out, sub, "action: "+sub+" | result: success | server_address: "+live)
 
-			out, err = runAgency(t, []string{sub}, []string{"CLI_SERVER_ADDRESS=" + c1 + "," + c2, "CLI_TIMEOUT=300ms"})
+			out, err = runAgency(t, []string{sub}, []string{"CLI_SERVER_ADDRESS=" + c1 + "," + c2, "CLI_TIMEOUT=1s"})
 			if err == nil {
 				t.Fatalf("%s with every server down: no error\noutput:\n%s", sub, out)
 			}
