@@ -101,8 +101,9 @@ func (a *agency) run(ctx context.Context) error {
 }
 
 // retrying calls try until it succeeds, going on with the next server
-// after each try lost to an error that retryable accepts (see backoff). It returns any other error, the
-// failure that ends the run once the retry deadline has passed, or ctx's.
+// after each try lost to an error that retryable accepts (see backoff). It
+// returns any other error, the failure that ends the run once the retry
+// deadline has passed, or ctx's.
 func (a *agency) retrying(ctx context.Context, try func(context.Context) error) error {
 	for {
 		err := try(ctx)
