@@ -25,6 +25,12 @@ type agency struct {
 	retry *retry
 	conn  *client.Conn // the session's connection
 
+	// The servers, from cfg.ServerAddress, and the one the next
+	// connection dials: the first, then after each lost session the
+	// next one, round the list (see retry).
+	servers []string
+	server  int
+
 	// Every hello says when this process started and the how-manieth
 	// connection it is: the server refuses an older hello than the
 	// agency's live session (one of ours it processed late, or one of a
@@ -64,16 +70,29 @@ type lottery struct {
 }
 
 func newAgency(cfg Config, log *slog.Logger) *agency {
-	return &agency{cfg: cfg, log: log, started: time.Now()}
+	return &agency{cfg: cfg, log: log, started: time.Now(), servers: cfg.servers()}
+}
+
+// addr is the address of the server the next connection dials.
+func (a *agency) addr() string { return a.servers[a.server] }
+
+// where returns the log attributes naming that server when there are
+// several; with one, the config line names it already.
+func (a *agency) where() []any {
+	if len(a.servers) < 2 {
+		return nil
+	}
+	return []any{"server_address", a.addr()}
 }
 
 // run runs the echo phase (see echoLoop), then sessions until the agency
 // has its winners. A session lost to an error that retryable accepts is
-// followed, after a backoff, by another, which resumes where the server's
+// followed by another, on the next server and after a backoff once every
+// server has been tried (see retry), which resumes where that server's
 // welcome says; run gives up once cfg.RetryDeadline has passed since the
 // last progress. Any other error ends the run at once, and so does ctx.
 func (a *agency) run(ctx context.Context) error {
-	a.retry = newRetry(a.cfg.RetryDeadline)
+	a.retry = newRetry(a.cfg.RetryDeadline, len(a.servers))
 	if err := a.echoLoop(ctx); err != nil {
 		return err
 	}
@@ -81,9 +100,10 @@ func (a *agency) run(ctx context.Context) error {
 	return a.retrying(ctx, a.session)
 }
 
-// retrying calls try until it succeeds, waiting a backoff after each try
-// lost to an error that retryable accepts. It returns any other error, the
-// failure that ends the run once the retry deadline has passed, or ctx's.
+// retrying calls try until it succeeds, going on with the next server
+// after each try lost to an error that retryable accepts (see backoff). It
+// returns any other error, the failure that ends the run once the retry
+// deadline has passed, or ctx's.
 func (a *agency) retrying(ctx context.Context, try func(context.Context) error) error {
 	for {
 		err := try(ctx)
@@ -125,7 +145,7 @@ func (a *agency) echoLoop(ctx context.Context) error {
 // echo sends text in an echo on a connection of its own; the server's
 // reply must be the same text.
 func (a *agency) echo(ctx context.Context, text string) error {
-	conn, err := client.Dial(ctx, a.cfg.ServerAddress, a.cfg.Timeout)
+	conn, err := client.Dial(ctx, a.addr(), a.cfg.Timeout)
 	if err != nil {
 		return a.failReply("connect", err)
 	}
@@ -136,15 +156,21 @@ func (a *agency) echo(ctx context.Context, text string) error {
 	return nil
 }
 
-// backoff logs the lost session's error and waits before the next one, or
-// returns the failure that ends the run once the retry deadline has passed.
+// backoff turns to the next server, logs the lost session's error and
+// waits before the next session (see retry.next), or returns the failure
+// that ends the run once the retry deadline has passed.
 func (a *agency) backoff(ctx context.Context, err error) error {
 	attempt, wait, ok := a.retry.next()
 	if !ok {
+		if n := len(a.servers); n > 1 {
+			return fail("connect", fmt.Errorf("no progress within %v from any of the %d servers: %w", a.cfg.RetryDeadline, n, err), a.where()...)
+		}
 		return fail("connect", fmt.Errorf("no progress within %v: %w", a.cfg.RetryDeadline, err))
 	}
-	logline.InProgress(a.log, "connect", "attempt", attempt,
-		"retry_in", wait.Round(time.Millisecond), "error", err)
+	a.server = (a.server + 1) % len(a.servers)
+	attrs := append([]any{"attempt", attempt}, a.where()...)
+	logline.InProgress(a.log, "connect", append(attrs,
+		"retry_in", wait.Round(time.Millisecond), "error", err)...)
 	return sleep(ctx, wait)
 }
 
@@ -228,28 +254,39 @@ func (f *dataFile) percent() int {
 	return int(100 * f.read / f.size)
 }
 
-// connect dials and says hello: one attempt. The welcome must name the
-// run's lottery (see sameLottery).
+// connect dials the server and says hello: one attempt. The welcome must
+// name the run's lottery (see sameLottery). With several servers, its
+// lines name the one dialled.
 func (a *agency) connect(ctx context.Context) (wire.Welcome, error) {
-	conn, err := client.Dial(ctx, a.cfg.ServerAddress, a.cfg.Timeout)
+	conn, err := client.Dial(ctx, a.addr(), a.cfg.Timeout)
 	if err != nil {
-		return wire.Welcome{}, a.failReply("connect", err)
+		return wire.Welcome{}, a.naming(a.failReply("connect", err))
 	}
 	a.attempts++
 	w, err := conn.HelloAs(ctx, wire.Hello{Agency: uint32(a.cfg.ID), Secret: a.cfg.Secret,
 		Started: uint64(a.started.UnixNano()), Attempt: a.attempts})
 	if err != nil {
 		conn.Close()
-		return wire.Welcome{}, a.failReply("connect", err)
+		return wire.Welcome{}, a.naming(a.failReply("connect", err))
 	}
 	if err := a.sameLottery(w); err != nil {
 		conn.Close()
-		return wire.Welcome{}, err
+		return wire.Welcome{}, a.naming(err)
 	}
 	a.conn = conn
-	logline.Success(a.log, "connect", "lottery", fmt.Sprintf("%016x", w.Lottery), "date", w.Date,
-		"stored", w.Stored, "finished", w.Finished)
+	logline.Success(a.log, "connect", append([]any{"lottery", fmt.Sprintf("%016x", w.Lottery), "date", w.Date,
+		"stored", w.Stored, "finished", w.Finished}, a.where()...)...)
 	return w, nil
+}
+
+// naming puts the server's address (where) first in the attributes of
+// err, a failure to connect to it.
+func (a *agency) naming(err error) error {
+	var f *failure
+	if errors.As(err, &f) {
+		f.attrs = append(a.where(), f.attrs...)
+	}
+	return err
 }
 
 // sameLottery notes the lottery of the run's first welcome and checks that

@@ -171,7 +171,7 @@ func (c Config) validate() error {
 	} else {
 		ch.Int("id", c.ID, 1, domain.MaxAgencies) // the hello's u32 must not wrap around
 	}
-	ch.Add(checkAddress(c.ServerAddress))
+	ch.Add(checkAddresses(c.ServerAddress))
 	ch.Int("loop.amount", c.LoopAmount, 0, maxLoopAmount)
 	ch.Duration("loop.period", c.LoopPeriod, 0, time.Hour)
 	ch.Int("batch.maxAmount", c.BatchMaxAmount, 1, 10000)
@@ -189,22 +189,61 @@ func (c Config) validate() error {
 	return ch.Err()
 }
 
-// checkAddress checks that addr is host:port, the port a number 1..65535
-// written in decimal (a service name such as http is not taken).
-func checkAddress(addr string) error {
+// servers returns the addresses of c.ServerAddress in order: a list
+// separated by commas, each entry without the spaces around it. Call it on a
+// validated Config.
+func (c Config) servers() []string {
+	addrs := strings.Split(c.ServerAddress, ",")
+	for i, a := range addrs {
+		addrs[i] = strings.TrimSpace(a)
+	}
+	return addrs
+}
+
+// checkAddresses checks list, the servers' addresses separated by commas:
+// each one host:port (see addressProblem), none empty, none twice (host
+// names compared regardless of case). A single address is reported as it
+// always was; in a longer list each problem names its entry, as those of
+// the server's auth.secrets do.
+func checkAddresses(list string) error {
 	ch := spec.Check()
+	addrs := Config{ServerAddress: list}.servers()
+	seen := make(map[string]int, len(addrs)) // lower-cased address to its entry
+	for i, addr := range addrs {
+		entry := ""
+		if len(addrs) > 1 {
+			entry = fmt.Sprintf("entry %d: ", i+1)
+		}
+		key, problem := strings.ToLower(addr), addressProblem(addr)
+		switch {
+		case addr == "" && len(addrs) > 1:
+			ch.That(false, "server.address", "%sempty: the list is host:port,host:port,…", entry)
+		case problem != "":
+			ch.That(false, "server.address", "%s%s", entry, problem)
+		case seen[key] > 0:
+			ch.That(false, "server.address", "%s%q is entry %d already: list each server once", entry, addr, seen[key])
+		default:
+			seen[key] = i + 1
+		}
+	}
+	return ch.Err()
+}
+
+// addressProblem returns what is wrong with addr, or "": it must be
+// host:port, the port a number 1..65535 written in decimal (a service name
+// such as http is not taken).
+func addressProblem(addr string) string {
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		ch.That(false, "server.address", "must be host:port, got %q", addr)
-		return ch.Err()
+		return fmt.Sprintf("must be host:port, got %q", addr)
 	}
 	switch p, err := conf.ParseInt(port); {
 	case err != nil:
-		ch.That(false, "server.address", "the port %q: %v", port, err)
+		return fmt.Sprintf("the port %q: %v", port, err)
 	case p < 1 || p > 65535:
-		ch.That(false, "server.address", "the port must be 1..65535, got %d", p)
+		return fmt.Sprintf("the port must be 1..65535, got %d", p)
 	}
-	return ch.Err()
+	return ""
 }
 
 // validate checks the bet as a bet of agency id, naming the variable of
@@ -232,7 +271,7 @@ func (b SingleBet) validate(id int) error {
 func (c Config) logAttrs() []any {
 	attrs := []any{
 		"client_id", c.ID,
-		"server_address", c.ServerAddress,
+		"server_address", strings.Join(c.servers(), ","),
 		"loop_amount", c.LoopAmount,
 		"loop_period", c.LoopPeriod,
 		"batch_max_amount", c.BatchMaxAmount,

@@ -39,19 +39,26 @@ func retryable(err error) bool {
 	return errors.As(err, &op) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
-// retry paces the sessions of a run. Its deadline counts from the last
-// sign of progress; its backoff grows with each failed session and starts
-// over only when bets move forward, so that a server which welcomes the
-// agency and then fails at once is not hammered.
+// retry paces the sessions of a run over a list of servers. Its deadline
+// counts from the last sign of progress, whichever server gave it: it is
+// the budget of the whole list, not of each server. A lost session goes on
+// with the next server at once, and the backoff is waited only once a
+// whole round of the list has been lost in a row, so a dead server costs
+// one dial, not a backoff; with one server every lost session ends a
+// round, as it always did. The backoff grows with each round lost and
+// starts over only when bets move forward, so that servers which welcome
+// the agency and then fail at once are not hammered.
 type retry struct {
 	deadline time.Duration
+	servers  int           // the servers in a round (1 or more)
 	last     time.Time     // the last sign of progress
 	attempt  int           // sessions lost since bets last moved forward
+	lost     int           // sessions lost in this round: since the last wait or progress
 	delay    time.Duration // the mean of the next wait
 }
 
-func newRetry(deadline time.Duration) *retry {
-	return &retry{deadline: deadline, last: time.Now(), delay: backoffMin}
+func newRetry(deadline time.Duration, servers int) *retry {
+	return &retry{deadline: deadline, servers: max(servers, 1), last: time.Now(), delay: backoffMin}
 }
 
 // alive records a sign of progress that moves no bets: a winners query
@@ -62,22 +69,28 @@ func newRetry(deadline time.Duration) *retry {
 func (r *retry) alive() { r.last = time.Now() }
 
 // progress records that the run moved forward (an ack, a done_ack, the
-// winners, an echo message answered): the deadline counts from now and
-// the backoff starts over.
+// winners, an echo message answered): the deadline counts from now, and
+// the backoff and the round start over.
 func (r *retry) progress() {
 	r.alive()
-	r.attempt, r.delay = 0, backoffMin
+	r.attempt, r.lost, r.delay = 0, 0, backoffMin
 }
 
 // next returns the number of the next attempt and how long to wait before
 // it, or false once the deadline has passed since the last progress. The
-// last wait ends at the deadline, so the last attempt starts there.
+// wait is 0 within a round (the next server is tried at once) and the
+// backoff at a round's end. The last wait ends at the deadline, so the
+// last attempt starts there.
 func (r *retry) next() (int, time.Duration, bool) {
 	left := r.deadline - time.Since(r.last)
 	if left <= 0 {
 		return 0, 0, false
 	}
 	r.attempt++
+	if r.lost++; r.lost < r.servers {
+		return r.attempt, 0, true
+	}
+	r.lost = 0
 	wait := min(r.delay/2+mrand.N(r.delay), left)
 	r.delay = min(2*r.delay, backoffMax)
 	return r.attempt, wait, true

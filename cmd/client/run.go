@@ -148,20 +148,42 @@ func setup(args, environ []string, stdout io.Writer) (Config, *slog.Logger, erro
 // validar-echo-server.sh asks: it passes against a plain TCP echo server
 // too.
 func runEcho(ctx context.Context, log *slog.Logger, cfg Config) error {
-	if err := client.CheckRawEcho(ctx, cfg.ServerAddress, cfg.Timeout); err != nil {
-		logline.Fail(log, "echo", "error", err)
-		return err
-	}
-	logline.Success(log, "echo")
-	return nil
+	return check(ctx, log, "echo", cfg, client.CheckRawEcho)
 }
 
 // runPing checks that the server echoes a random payload.
 func runPing(ctx context.Context, log *slog.Logger, cfg Config) error {
-	if err := client.CheckEcho(ctx, cfg.ServerAddress, cfg.Timeout); err != nil {
-		logline.Fail(log, "ping", "error", err)
-		return err
+	return check(ctx, log, "ping", cfg, client.CheckEcho)
+}
+
+// check runs chk against each of cfg's servers in turn, as an agency would
+// fail over, and logs action's one line: success at the first server that
+// passes, or fail once they all failed (or ctx is done). With several
+// servers the line names the one that passed, or each one's error.
+func check(ctx context.Context, log *slog.Logger, action string, cfg Config,
+	chk func(context.Context, string, time.Duration) error) error {
+	servers := cfg.servers()
+	var err error
+	for _, addr := range servers {
+		e := chk(ctx, addr, cfg.Timeout)
+		if e == nil {
+			if len(servers) > 1 {
+				logline.Success(log, action, "server_address", addr)
+			} else {
+				logline.Success(log, action)
+			}
+			return nil
+		}
+		if ctx.Err() != nil || len(servers) == 1 {
+			err = e
+			break
+		}
+		if err == nil {
+			err = fmt.Errorf("%s: %w", addr, e)
+		} else {
+			err = fmt.Errorf("%w; %s: %w", err, addr, e)
+		}
 	}
-	logline.Success(log, "ping")
-	return nil
+	logline.Fail(log, action, "error", err)
+	return err
 }

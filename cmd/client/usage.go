@@ -9,7 +9,9 @@ const usageHead = `client is a lottery agency. It first exchanges loop.amount ec
 with the server, loop.period apart (none by default), then streams its bets
 file to the server in batches, reports done, waits for the draw and logs how
 many of its bets won. A lost connection is retried until retry.deadline
-passes without progress; each bet is stored once.
+passes without progress; each bet is stored once. server.address may list
+several servers, host:port,host:port: a lost connection goes on with the
+next one.
 
 Usage:
   client [-config file]        run the agency
