@@ -1,6 +1,10 @@
 package actors
 
-import "github.com/tp0/loteria/domain"
+import (
+	"fmt"
+
+	"github.com/tp0/loteria/domain"
+)
 
 // gather returns first and the appends queued behind it, to be committed
 // together.
@@ -32,18 +36,14 @@ func (s *Store) commit(group []*AppendFuture) error {
 		rows = s.addRows(rows, f)
 	}
 	err := s.appendRows(rows)
-	for tries := 0; err != nil; tries++ {
+	var wait backoff
+	for err != nil {
 		b, ok := behind(err)
 		if !ok {
 			break
 		}
-		if tries == maxRetries {
-			for _, f := range group {
-				if _, ok := b.Held[f.agency]; ok {
-					f.res, f.err = Appended{}, errTooManyRetries
-				}
-			}
-			err = nil
+		if !wait.next() {
+			err = s.giveUp(group, b)
 			break
 		}
 		if rows, err = s.rejudge(group, b); err == nil {
@@ -54,6 +54,24 @@ func (s *Store) commit(group []*AppendFuture) error {
 		f.settle(err)
 	}
 	return err
+}
+
+// giveUp answers the appends of group that a shared log kept refusing
+// with errTooManyRetries, after undoing in the ledger what they added: the
+// agency tries again, on a session that starts where the log's stream
+// ends.
+func (s *Store) giveUp(group []*AppendFuture, b *BehindError) error {
+	for a, n := range b.Held {
+		if err := s.ledger.Truncate(a, n); err != nil {
+			return fmt.Errorf("undo what the log refused: %w", err)
+		}
+	}
+	for _, f := range group {
+		if _, ok := b.Held[f.agency]; ok {
+			f.res, f.err = Appended{}, errTooManyRetries
+		}
+	}
+	return nil
 }
 
 // addRows adds f to the ledger, noting its outcome in f, and returns rows

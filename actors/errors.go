@@ -23,8 +23,9 @@ var (
 	ErrStale = errors.New("an older claim than the agency's live session")
 )
 
-// errTooManyRetries answers an append or done that other servers kept
-// getting ahead of (see SharedLog): the agency tries again.
+// errTooManyRetries answers an append or done that a shared log kept
+// refusing for about 10 seconds (see SharedLog and backoff): the agency
+// tries again, on a new session.
 var errTooManyRetries = errors.New("other servers kept appending for the agency first: try again")
 
 func unknownAgency(agency int) error { return fmt.Errorf("%w: %d", domain.ErrUnknownAgency, agency) }

@@ -1,5 +1,7 @@
 package actors
 
+import "time"
+
 // Syncs returns how many times the store appended to its log (each append
 // one fsync of the file log). Call it only after Run has returned.
 func (s *Store) Syncs() int { return s.commits }
@@ -18,4 +20,12 @@ func (s *Store) OpenBeforeRun(agency int) (*Session, error) {
 		return nil, rep.err
 	}
 	return &rep.s, nil
+}
+
+// SetRetryTime sets how long the store keeps trying appends a shared log
+// refuses, for the test's duration.
+func SetRetryTime(tb interface{ Cleanup(func()) }, d time.Duration) {
+	old := retryTime
+	retryTime = d
+	tb.Cleanup(func() { retryTime = old })
 }

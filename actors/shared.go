@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/tp0/loteria/domain"
 )
@@ -61,10 +62,39 @@ func (e *BehindError) Error() string {
 	return b.String()
 }
 
-// maxRetries bounds how many times in a row the store judges again the
-// appends another writer got ahead of: each time, some other server made
-// progress on those very agencies.
-const maxRetries = 64
+// backoff paces the store's tries at an append or done a shared log
+// refused: another server's message may still be on its way into the
+// stream (JetStream refuses a second message for a subject while the first
+// is being replicated), or an ack was lost with the stream unreachable.
+// The store actor waits between tries — its other agencies wait too,
+// which is what a store whose log does not answer must do — starting at a
+// millisecond and doubling up to 100 ms, for at most about 10 seconds in
+// all; then the agency is told to try again (errTooManyRetries).
+type backoff struct {
+	tries int
+	pause time.Duration
+	spent time.Duration
+}
+
+const maxRetryPause = 100 * time.Millisecond
+
+var retryTime = 10 * time.Second // a variable for tests
+
+// next waits before the next try, but before the first, and reports
+// whether to make it.
+func (b *backoff) next() bool {
+	b.tries++
+	if b.tries == 1 {
+		return true
+	}
+	if b.spent >= retryTime {
+		return false
+	}
+	b.pause = min(max(2*b.pause, time.Millisecond), maxRetryPause)
+	time.Sleep(b.pause)
+	b.spent += b.pause
+	return true
+}
 
 // behind returns the agencies err says another writer got ahead of.
 func behind(err error) (*BehindError, bool) {
@@ -96,7 +126,8 @@ func (s *Store) catchUp(agencies []int) (fatal bool, err error) {
 		return nil
 	}
 	if err := shared.CatchUp(agencies, row, done); err != nil {
-		if fatal {
+		if fatal || errors.Is(err, domain.ErrCorrupt) {
+			fatal = true
 			return true, fmt.Errorf("catch up: %w: %w", domain.ErrCorrupt, err)
 		}
 		return false, fmt.Errorf("catch up: %w", err)
@@ -128,15 +159,27 @@ func (s *Store) rejudge(group []*AppendFuture, b *BehindError) ([]domain.Row, er
 }
 
 // drawShared brings the ledger up to the whole shared log before the
-// draw: every agency's bets, wherever they were stored, and its done.
+// draw: every agency's bets, wherever they were stored, and its done. The
+// dones were announced, so they are in the stream: a catch-up that fails,
+// or that finds fewer (a new leader's view lagging an instant), is tried
+// again, paced as appends are.
 func (s *Store) drawShared() error {
-	if _, err := s.catchUp(nil); err != nil {
-		return err
+	var wait backoff
+	for {
+		fatal, err := s.catchUp(nil)
+		fin := s.ledger.Finished()
+		switch {
+		case fatal:
+			return err
+		case err == nil && len(fin) == s.ledger.Agencies():
+			return nil
+		case !wait.next():
+			if err == nil {
+				err = fmt.Errorf("the log holds the dones of agencies %v only, of %d", fin, s.ledger.Agencies())
+			}
+			return err
+		}
 	}
-	if fin := s.ledger.Finished(); len(fin) != s.ledger.Agencies() {
-		return fmt.Errorf("the log holds the dones of agencies %v only, of %d", fin, s.ledger.Agencies())
-	}
-	return nil
 }
 
 // Tally is what the lottery held at the draw.

@@ -215,7 +215,8 @@ func (s *Store) finish(req finishReq) error {
 		req.reply <- ErrFenced
 		return nil
 	}
-	for range maxRetries {
+	var wait backoff
+	for wait.next() {
 		recorded, err := s.ledger.Finish(req.done) // refuses an unknown agency
 		if err != nil || !recorded {
 			req.reply <- err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -35,9 +36,9 @@ func (l *Log) announce(d domain.Done) error {
 
 func doneKey(agency int) string { return "done." + strconv.Itoa(agency) }
 
-// Claim creates the lottery's "draw" key, naming this log (its server's
-// name and a random token of its own): it returns true if it did, false
-// if another log had.
+// Claim creates the lottery's "draw" key, naming this log (see
+// Config.Name): it returns true if it did, or had before, false if
+// another log had.
 func (l *Log) Claim() (bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.Timeout)
 	defer cancel()
@@ -64,9 +65,30 @@ func (l *Log) Claim() (bool, error) {
 
 // Watch calls done with each agency announced done, those announced
 // before it started first, until ctx ends; an agency may come more than
-// once. Unlike the log's other methods it may run in a goroutine of its
-// own, beside the store's.
+// once. A watch that ends (its connection lost for good, say) starts
+// again, from the start. Unlike the log's other methods Watch may run in
+// a goroutine of its own, beside the store's.
 func (l *Log) Watch(ctx context.Context, done func(agency int) error) error {
+	for {
+		err := l.watch(ctx, done)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if errors.Is(err, domain.ErrCorrupt) || errors.Is(err, errCallback) {
+			return err
+		}
+		select { // the watch ended: NATS will be back, or ctx will end
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// errCallback marks the error of Watch's callback.
+var errCallback = errors.New("watch callback")
+
+func (l *Log) watch(ctx context.Context, done func(agency int) error) error {
 	w, err := l.kv.Watch(ctx, "done.*")
 	if err != nil {
 		return fmt.Errorf("watch the dones: %w", err)
@@ -78,7 +100,7 @@ func (l *Log) Watch(ctx context.Context, done func(agency int) error) error {
 			return nil
 		case e, ok := <-w.Updates():
 			if !ok {
-				return nil
+				return errors.New("the watch of the dones ended")
 			}
 			if e == nil || e.Operation() != jetstream.KeyValuePut {
 				continue // the end of those announced before, or not a put
@@ -88,7 +110,7 @@ func (l *Log) Watch(ctx context.Context, done func(agency int) error) error {
 				return fmt.Errorf("%w: key %q in the lottery's bucket", domain.ErrCorrupt, e.Key())
 			}
 			if err := done(a); err != nil {
-				return err
+				return fmt.Errorf("%w: %w", errCallback, err)
 			}
 		}
 	}

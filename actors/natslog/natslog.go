@@ -53,17 +53,23 @@ import (
 type Config struct {
 	URLs     []string // the NATS servers, nats://host:port: any of the cluster's
 	Replicas int      // 1 or 3: replicas of the stream and the buckets it creates
-	// Name names this server: in NATS's connection list, and in the
-	// draw's claim. Empty: the host's name.
+	// Name names this server, uniquely among the deployment's: in NATS's
+	// connection list, and in the draw's claim, so that a server
+	// restarted under its name announces the draw again, as a server on
+	// files does. Empty: a random name, new at each Open.
 	Name string
 	// Prefix names the deployment: its buckets and streams start with
 	// it, so several deployments can share a NATS cluster. Empty:
 	// "loteria".
 	Prefix string
-	// Timeout bounds each request to JetStream, and how long Open waits
-	// for JetStream to answer and CatchUp rides out a lost NATS server.
-	// Zero: 30 seconds.
+	// Timeout bounds how long Open waits for JetStream to answer, and
+	// how long a read (Replay, CatchUp) or an announcement keeps trying
+	// while the stream does not answer. Zero: 30 seconds.
 	Timeout time.Duration
+	// AckTimeout bounds the wait for a message's ack: an append whose ack
+	// does not come is judged again once the stream answers (see
+	// Append). Zero: 5 seconds.
+	AckTimeout time.Duration
 }
 
 // Header names of the log's messages.
@@ -93,7 +99,7 @@ type Log struct {
 	bw      *domain.BetsWriter
 	buf     bytes.Buffer
 	closed  bool
-	token   string // names this log in the draw's claim
+	token   string // names this log in the draw's claim: cfg.Name, or random
 }
 
 // seen is what the log has seen of an agency's subject: replayed,
@@ -120,6 +126,9 @@ func Open(ctx context.Context, cfg Config, fresh domain.Lottery) (*Log, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
+	if cfg.AckTimeout <= 0 {
+		cfg.AckTimeout = 5 * time.Second
+	}
 	opts := []nats.Option{
 		nats.Name(cfg.Name),
 		nats.MaxReconnects(-1),
@@ -131,9 +140,13 @@ func Open(ctx context.Context, cfg Config, fresh domain.Lottery) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to NATS %s: %w", strings.Join(cfg.URLs, ","), err)
 	}
-	var nonce [8]byte
-	rand.Read(nonce[:]) // never fails (crypto/rand)
-	l := &Log{cfg: cfg, nc: nc, agency: make(map[int]*seen), token: fmt.Sprintf("%s %x", cfg.Name, nonce)}
+	token := cfg.Name
+	if token == "" {
+		var nonce [8]byte
+		rand.Read(nonce[:]) // never fails (crypto/rand)
+		token = fmt.Sprintf("%x", nonce)
+	}
+	l := &Log{cfg: cfg, nc: nc, agency: make(map[int]*seen), token: token}
 	l.bw = domain.NewBetsWriter(&l.buf, 0)
 	if err := l.open(ctx, fresh); err != nil {
 		nc.Close()
@@ -143,7 +156,7 @@ func Open(ctx context.Context, cfg Config, fresh domain.Lottery) (*Log, error) {
 }
 
 func (l *Log) open(ctx context.Context, fresh domain.Lottery) error {
-	js, err := jetstream.New(l.nc, jetstream.WithPublishAsyncTimeout(l.cfg.Timeout))
+	js, err := jetstream.New(l.nc, jetstream.WithPublishAsyncTimeout(l.cfg.AckTimeout))
 	if err != nil {
 		return err
 	}
@@ -152,11 +165,9 @@ func (l *Log) open(ctx context.Context, fresh domain.Lottery) error {
 	defer cancel()
 	// Until JetStream answers: NATS servers still starting, or electing.
 	return retry(ctx, func() error {
-		meta, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-			Bucket: l.cfg.Prefix, Replicas: l.cfg.Replicas, Storage: jetstream.FileStorage,
-		})
+		meta, err := l.bucket(ctx, l.cfg.Prefix)
 		if err != nil {
-			return fmt.Errorf("open bucket %s: %w", l.cfg.Prefix, err)
+			return err
 		}
 		if l.lottery, err = lotteryOf(ctx, meta, fresh); err != nil {
 			return err
@@ -164,28 +175,59 @@ func (l *Log) open(ctx context.Context, fresh domain.Lottery) error {
 		id := l.lottery.IDText()
 		name := l.cfg.Prefix + "-" + id
 		l.subject = l.cfg.Prefix + "." + id + ".a."
-		l.stream, err = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-			Name:       name,
-			Subjects:   []string{l.subject + "*"},
-			Storage:    jetstream.FileStorage,
-			Replicas:   l.cfg.Replicas,
-			Duplicates: 2 * time.Minute,
-			Discard:    jetstream.DiscardNew, // never drop a bet to make room
-			MaxMsgs:    -1,
-			MaxBytes:   -1,
-			MaxAge:     0,
-		})
-		if err != nil {
-			return fmt.Errorf("open stream %s: %w", name, err)
+		if l.stream, err = l.openStream(ctx, name); err != nil {
+			return err
 		}
-		l.kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-			Bucket: name, Replicas: l.cfg.Replicas, Storage: jetstream.FileStorage,
-		})
-		if err != nil {
-			return fmt.Errorf("open bucket %s: %w", name, err)
-		}
-		return nil
+		l.kv, err = l.bucket(ctx, name)
+		return err
 	})
+}
+
+// openStream opens the lottery's stream, creating it if there is none. A
+// stream of other replicas is refused, not changed: it is the deployment's.
+func (l *Log) openStream(ctx context.Context, name string) (jetstream.Stream, error) {
+	st, err := l.js.CreateStream(ctx, jetstream.StreamConfig{
+		Name:       name,
+		Subjects:   []string{l.subject + "*"},
+		Storage:    jetstream.FileStorage,
+		Replicas:   l.cfg.Replicas,
+		Duplicates: 2 * time.Minute,
+		Discard:    jetstream.DiscardNew, // never drop a bet to make room
+		MaxMsgs:    -1,
+		MaxBytes:   -1,
+	})
+	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		st, err = l.js.Stream(ctx, name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open stream %s: %w", name, err)
+	}
+	if r := st.CachedInfo().Config.Replicas; r != l.cfg.Replicas {
+		return nil, permanent{fmt.Errorf("%w: stream %s has %d replicas, this server is set for %d", domain.ErrOtherLottery, name, r, l.cfg.Replicas)}
+	}
+	return st, nil
+}
+
+// bucket opens the key-value bucket name, creating it if there is none. A
+// bucket of other replicas is refused, not changed.
+func (l *Log) bucket(ctx context.Context, name string) (jetstream.KeyValue, error) {
+	kv, err := l.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket: name, Replicas: l.cfg.Replicas, Storage: jetstream.FileStorage,
+	})
+	if errors.Is(err, jetstream.ErrBucketExists) {
+		kv, err = l.js.KeyValue(ctx, name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open bucket %s: %w", name, err)
+	}
+	status, err := kv.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("open bucket %s: %w", name, err)
+	}
+	if r := status.(*jetstream.KeyValueBucketStatus).StreamInfo().Config.Replicas; r != l.cfg.Replicas {
+		return nil, permanent{fmt.Errorf("%w: bucket %s has %d replicas, this server is set for %d", domain.ErrOtherLottery, name, r, l.cfg.Replicas)}
+	}
+	return kv, nil
 }
 
 // lotteryOf returns the deployment's lottery, creating it as fresh if

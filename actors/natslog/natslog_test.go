@@ -2,6 +2,7 @@ package natslog_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -40,4 +41,27 @@ func TestContract(t *testing.T) {
 
 func config(c *natstest.Cluster, replicas int, prefix string) natslog.Config {
 	return natslog.Config{URLs: c.URLs(), Replicas: replicas, Prefix: prefix, Name: "test", Timeout: 10 * time.Second}
+}
+
+// TestOtherReplicasRefused: a server set for other replicas than the
+// deployment's stream is refused, and the stream keeps its own.
+func TestOtherReplicasRefused(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a three-node cluster: not with -short")
+	}
+	c := natstest.Start(t, 3)
+	fresh := domain.Lottery{ID: 7, Date: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), Agencies: 2}
+	log, err := natslog.Open(context.Background(), config(c, 3, "replicas"), fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	if _, err := natslog.Open(context.Background(), config(c, 1, "replicas"), fresh); !errors.Is(err, domain.ErrOtherLottery) {
+		t.Fatalf("Open with 1 replica on a stream of 3: %v, want ErrOtherLottery", err)
+	}
+	again, err := natslog.Open(context.Background(), config(c, 3, "replicas"), fresh)
+	if err != nil {
+		t.Fatalf("Open with 3 replicas after the refusal: %v", err)
+	}
+	again.Close()
 }

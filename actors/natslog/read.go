@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -26,8 +27,9 @@ func (l *Log) Replay(row func(domain.Row) error, done func(domain.Done) error) e
 }
 
 // CatchUp calls row and done, as Replay does, for what the stream holds of
-// agencies (every agency if nil) past what the log has seen. It rides out
-// a lost NATS server up to the config's Timeout.
+// agencies (every agency if nil) past what the log has seen. It tries
+// again while the stream does not answer, for up to the config's Timeout
+// in all.
 func (l *Log) CatchUp(agencies []int, row func(domain.Row) error, done func(domain.Done) error) error {
 	return l.read(agencies, row, done)
 }
@@ -47,54 +49,73 @@ func (l *Log) read(agencies []int, row func(domain.Row) error, done func(domain.
 		if start > end {
 			return nil
 		}
-		cfg := jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: start}
-		for _, a := range agencies {
-			cfg.FilterSubjects = append(cfg.FilterSubjects, l.subjectOf(a))
+		return l.fetch(ctx, agencies, start, end, row, &dones)
+	})
+	// The dones read, even if the read then failed: the log has seen
+	// them, and will not read them again.
+	for _, d := range dones {
+		if derr := done(d); derr != nil {
+			return fmt.Errorf("agency %d's done: %w", d.Agency, derr)
 		}
-		cons, err := l.js.OrderedConsumer(ctx, l.Stream(), cfg)
+		if aerr := l.announce(d); aerr != nil && err == nil {
+			err = aerr
+		}
+	}
+	return err
+}
+
+// fetch reads the stream from sequence start to end, for agencies (all
+// if nil), with a consumer of its own that it deletes when done: a plain
+// pull consumer, whose every Fetch ends by its deadline, NATS or not.
+func (l *Log) fetch(ctx context.Context, agencies []int, start, end uint64, row func(domain.Row) error, dones *[]domain.Done) error {
+	cfg := jetstream.ConsumerConfig{
+		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:       start,
+		AckPolicy:         jetstream.AckNonePolicy,
+		InactiveThreshold: l.cfg.Timeout, // if this log is gone before deleting it
+		MemoryStorage:     true,
+		Replicas:          1,
+	}
+	for _, a := range agencies {
+		cfg.FilterSubjects = append(cfg.FilterSubjects, l.subjectOf(a))
+	}
+	cons, err := l.js.CreateConsumer(ctx, l.Stream(), cfg)
+	if err != nil {
+		return fmt.Errorf("read the stream: %w", err)
+	}
+	defer func() {
+		dctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		l.js.DeleteConsumer(dctx, l.Stream(), cons.CachedInfo().Name) // else it goes when inactive
+	}()
+	wait := min(l.cfg.Timeout/4, 5*time.Second)
+	for {
+		batch, err := cons.FetchBytes(8<<20, jetstream.FetchMaxWait(wait))
 		if err != nil {
 			return fmt.Errorf("read the stream: %w", err)
 		}
-		for {
-			batch, err := cons.Fetch(512, jetstream.FetchMaxWait(l.cfg.Timeout/4))
+		got := 0
+		for msg := range batch.Messages() {
+			got++
+			meta, err := msg.Metadata()
 			if err != nil {
 				return fmt.Errorf("read the stream: %w", err)
 			}
-			got := 0
-			for msg := range batch.Messages() {
-				got++
-				meta, err := msg.Metadata()
-				if err != nil {
-					return fmt.Errorf("read the stream: %w", err)
-				}
-				seq := meta.Sequence.Stream
-				if err := l.apply(msg, seq, row, &dones); err != nil {
-					return permanent{err}
-				}
-				if seq >= end {
-					return nil
-				}
+			seq := meta.Sequence.Stream
+			if err := l.apply(msg, seq, row, dones); err != nil {
+				return permanent{err}
 			}
-			if err := batch.Error(); err != nil {
-				return fmt.Errorf("read the stream: %w", err)
-			}
-			if got == 0 {
-				return fmt.Errorf("read the stream: no message in %v, %d expected up to sequence %d", l.cfg.Timeout/4, end-start+1, end)
+			if seq >= end {
+				return nil
 			}
 		}
-	})
-	if err != nil {
-		return err
-	}
-	for _, d := range dones {
-		if err := done(d); err != nil {
-			return fmt.Errorf("agency %d's done: %w", d.Agency, err)
+		if err := batch.Error(); err != nil {
+			return fmt.Errorf("read the stream: %w", err)
 		}
-		if err := l.announce(d); err != nil {
-			return err
+		if got == 0 {
+			return fmt.Errorf("read the stream: no message in %v, up to sequence %d expected", wait, end)
 		}
 	}
-	return nil
 }
 
 // end returns the sequence of the stream's last message of agencies (of

@@ -16,6 +16,8 @@ import (
 	"github.com/tp0/loteria/domain"
 )
 
+var servers int // started, to name each
+
 // server is one lottery server's store on a shared JetStream, running
 // until the test ends.
 type server struct {
@@ -26,6 +28,8 @@ type server struct {
 
 func startStore(t *testing.T, cfg natslog.Config, agencies int) *server {
 	t.Helper()
+	servers++
+	cfg.Name = fmt.Sprintf("server%d", servers)
 	st, log, err := natslog.OpenStore(context.Background(), cfg, actors.StoreConfig{Agencies: agencies, Date: "2026-12-02"})
 	if err != nil {
 		t.Fatalf("OpenStore: %v", err)
@@ -198,7 +202,8 @@ func TestDrawAnnouncedOnce(t *testing.T) {
 	c := natstest.Start(t, 1)
 	cfg := config(c, 1, "draw")
 	const agencies = 3
-	servers := []*server{startStore(t, cfg, agencies), startStore(t, cfg, agencies), startStore(t, cfg, agencies)}
+	servers = 0
+	list := []*server{startStore(t, cfg, agencies), startStore(t, cfg, agencies), startStore(t, cfg, agencies)}
 	var want map[int][]string = map[int][]string{}
 	for a := 1; a <= agencies; a++ {
 		file := bets(a, 0, 3000, 0)
@@ -207,14 +212,14 @@ func TestDrawAnnouncedOnce(t *testing.T) {
 				want[a] = append(want[a], b.Document)
 			}
 		}
-		ss := open(t, servers[a-1], a, 1)
+		ss := open(t, list[a-1], a, 1)
 		mustAppend(t, ss, 0, file, actors.Appended{Stored: 3000, New: 3000})
 		if err := ss.Finish(context.Background(), 3000, digest(file)); err != nil {
 			t.Fatalf("finish agency %d: %v", a, err)
 		}
 	}
-	announced := 0
-	for i, s := range servers {
+	announced, announcer := 0, ""
+	for i, s := range list {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		seen := map[int]bool{}
 		err := s.log.Watch(ctx, func(a int) error {
@@ -244,9 +249,25 @@ func TestDrawAnnouncedOnce(t *testing.T) {
 		}
 		if tally.Announce {
 			announced++
+			announcer = fmt.Sprintf("server%d", i+1)
 		}
 	}
 	if announced != 1 {
-		t.Errorf("%d servers announce the draw, want exactly 1", announced)
+		t.Fatalf("%d servers announce the draw, want exactly 1", announced)
+	}
+	// Restarted, the server that announced the draw announces it again, as
+	// a server on files does; no other does.
+	for _, name := range []string{announcer, "server9"} {
+		rcfg := cfg
+		rcfg.Name = name
+		log, err := natslog.Open(context.Background(), rcfg, domain.Lottery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		won, err := log.Claim()
+		log.Close()
+		if err != nil || won != (name == announcer) {
+			t.Errorf("%s restarted claims the draw: %v, %v; want %v", name, won, err, name == announcer)
+		}
 	}
 }

@@ -65,11 +65,11 @@ func storeHint(err error, cfg Config) string {
 func jetstreamHint(err error, cfg Config) string {
 	switch {
 	case errors.Is(err, domain.ErrOtherLottery):
-		return fmt.Sprintf("the NATS cluster holds another lottery; to resume it start the server as it was (%s and %s), or start a fresh one with docker compose down -v then up",
-			spec.KeyName("server.agencies"), spec.KeyName("lottery.date"))
+		return fmt.Sprintf("the NATS cluster holds another lottery, or one of other replicas; to resume it start the server as it was (%s, %s and %s), or start a fresh one with docker compose down -v then up",
+			spec.KeyName("server.agencies"), spec.KeyName("lottery.date"), spec.KeyName("store.replicas"))
 	case errors.Is(err, domain.ErrCorrupt):
 		return "the lottery's stream holds what no server writes (the error says where); start a fresh one with docker compose down -v then up"
 	}
-	return fmt.Sprintf("check that NATS answers, with JetStream, at %s (%s), and that %d of its servers are up for %s=%d",
-		cfg.NatsURL, spec.KeyName("store.nats_url"), cfg.StoreReplicas, spec.KeyName("store.replicas"), cfg.StoreReplicas)
+	return fmt.Sprintf("check that NATS answers, with JetStream, at %s (%s): with %s=3 a quorum of two nodes must be up, and all three to create the stream",
+		cfg.NatsURL, spec.KeyName("store.nats_url"), spec.KeyName("store.replicas"))
 }

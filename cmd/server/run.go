@@ -209,7 +209,8 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*actors.Store
 		return st, nil, err
 	}
 	urls, _ := parseNatsURLs(cfg.NatsURL) // validated by loadConfig
-	name, _ := os.Hostname()
+	host, _ := os.Hostname()
+	name := net.JoinHostPort(host, strconv.Itoa(cfg.Port)) // unique among the servers, and kept across a restart
 	logline.Log(log, slog.LevelInfo, "store_connect", logline.ResultInProgress, "nats_url", strings.Join(urls, ","))
 	st, shared, err := natslog.OpenStore(ctx, natslog.Config{URLs: urls, Replicas: cfg.StoreReplicas, Name: name}, sc)
 	if err != nil {
