@@ -122,9 +122,6 @@ func report(w io.Writer, scale int, src string, variants []variant, results [][]
 	}
 	medians := make([]result, len(variants))
 	for i, v := range variants {
-		rs := slices.SortedFunc(slices.Values(results[i]), func(a, b result) int { return int(a.wall - b.wall) })
-		r := rs[len(rs)/2]
-		medians[i] = r
 		label := src
 		if bins > 1 {
 			label += ", " + v.bin
@@ -132,20 +129,9 @@ func report(w io.Writer, scale int, src string, variants []variant, results [][]
 		if backends > 1 {
 			label += ", " + v.backend.name
 		}
-		fmt.Fprintf(w, "×%-6d %10d %9s %12.0f %9s %8.1fM %8.2fs %8.2fs  (%s, median of %d, wall %s–%s)\n",
-			scale, r.bets, r.wall.Round(time.Millisecond), r.betsPerSecond(),
-			r.draw.Round(10*time.Microsecond), mib(r.peakRSS), r.serverCPU.Seconds(),
-			r.clientCPU.Seconds(), label, len(rs), rs[0].wall.Round(time.Millisecond), rs[len(rs)-1].wall.Round(time.Millisecond))
+		medians[i] = printMedian(w, scale, label, results[i])
 		if v.backend.replicas > 0 {
-			rss := make([]string, len(r.natsRSS))
-			for j, b := range r.natsRSS {
-				rss[j] = fmt.Sprintf("%.1fM", mib(b))
-			}
-			all := r.serverRunCPU + r.clientCPU + r.natsCPU
-			capacity := time.Duration(runtime.NumCPU()) * r.wall
-			fmt.Fprintf(w, "×%-6d   %s, during the agencies' run: nats_cpu %.2fs + srv_cpu %.2fs + cli_cpu %.2fs = %.2fs of %d cores × %s (%.0f%%); nats peak_rss %s\n",
-				scale, v.backend.name, r.natsCPU.Seconds(), r.serverRunCPU.Seconds(), r.clientCPU.Seconds(),
-				all.Seconds(), runtime.NumCPU(), r.wall.Round(time.Millisecond), 100*all.Seconds()/capacity.Seconds(), strings.Join(rss, " "))
+			printNATS(w, scale, v.backend.name, medians[i])
 		}
 	}
 	for i, v := range variants {
@@ -174,6 +160,33 @@ func report(w io.Writer, scale int, src string, variants []variant, results [][]
 		fmt.Fprintf(w, "×%-6d %s takes %.1f%% of %s's wall time%s (run by run %.1f–%.1f%%)\n", scale, v.bin,
 			100*medians[i].wall.Seconds()/medians[b].wall.Seconds(), variants[b].bin, what, 100*lo, 100*hi)
 	}
+}
+
+// printMedian prints the line of the median of rs (by wall time), with
+// the range of their wall times, and returns it.
+func printMedian(w io.Writer, scale int, label string, rs []result) result {
+	rs = slices.SortedFunc(slices.Values(rs), func(a, b result) int { return int(a.wall - b.wall) })
+	r := rs[len(rs)/2]
+	fmt.Fprintf(w, "×%-6d %10d %9s %12.0f %9s %8.1fM %8.2fs %8.2fs  (%s, median of %d, wall %s–%s)\n",
+		scale, r.bets, r.wall.Round(time.Millisecond), r.betsPerSecond(),
+		r.draw.Round(10*time.Microsecond), mib(r.peakRSS), r.serverCPU.Seconds(),
+		r.clientCPU.Seconds(), label, len(rs), rs[0].wall.Round(time.Millisecond), rs[len(rs)-1].wall.Round(time.Millisecond))
+	return r
+}
+
+// printNATS prints where a jetstream run's CPU went during the agencies'
+// run, against what the cores could give in that time, and the NATS
+// servers' peak RSS.
+func printNATS(w io.Writer, scale int, backend string, r result) {
+	rss := make([]string, len(r.natsRSS))
+	for j, b := range r.natsRSS {
+		rss[j] = fmt.Sprintf("%.1fM", mib(b))
+	}
+	all := r.serverRunCPU + r.clientCPU + r.natsCPU
+	capacity := time.Duration(runtime.NumCPU()) * r.wall
+	fmt.Fprintf(w, "×%-6d   %s, during the agencies' run: nats_cpu %.2fs + srv_cpu %.2fs + cli_cpu %.2fs = %.2fs of %d cores × %s (%.0f%%); nats peak_rss %s\n",
+		scale, backend, r.natsCPU.Seconds(), r.serverRunCPU.Seconds(), r.clientCPU.Seconds(),
+		all.Seconds(), runtime.NumCPU(), r.wall.Round(time.Millisecond), 100*all.Seconds()/capacity.Seconds(), strings.Join(rss, " "))
 }
 
 // spread returns the least and the greatest of ratio over the runs of a
