@@ -107,7 +107,7 @@ fuzz: ## run the codec's fuzz targets for FUZZTIME each (an execution count: a d
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./net/wire
 	$(GO) test -run '^$$' -fuzz '^FuzzReadFrame$$' -fuzztime $(FUZZTIME) ./net/wire
 
-bench: build ## measure the system end to end at ×1, ×10 and ×100 the course dataset
+bench: build ## measure the system end to end at ×1, ×10 and ×100 the course dataset (BENCHFLAGS='-backends file,jetstream-r1,jetstream-r3 -scales 1,10': JetStream too, with bin/nats-server)
 	$(GO) run ./cmd/bench -bin $(BIN) $(BENCHFLAGS)
 
 clean: ## remove build outputs and native runs: bin/, the compose file, .run/ (not .secrets/: agencies keep their secrets)

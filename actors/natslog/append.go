@@ -23,46 +23,52 @@ type chunk struct {
 
 // Append publishes rows, each agency's as one message (more if they are
 // over maxChunk bytes), and returns once JetStream has acknowledged them
-// all. The messages of different agencies are in flight together; an
-// agency's next message waits for the ack of its previous one, whose
+// all. Each agency's first message is published as soon as its rows are
+// written, so that JetStream stores it while the next agency's are
+// written, and the messages of different agencies are in flight together.
+// An agency's next message waits for the ack of its previous one, whose
 // stream sequence it expects. An agency whose message JetStream refused
 // because another writer appended to its subject first — or whose ack
 // was lost, so that the message may or may not be in the stream — is in
 // the *actors.BehindError returned, with what the log holds of it; the
 // rows of every other agency are appended.
 func (l *Log) Append(rows []domain.Row) error {
-	runs, order, err := l.chunks(rows)
-	if err != nil {
-		return err
+	order, spans := runsOf(rows)
+	var sent []*pending       // in the order published
+	next := map[int][]chunk{} // each agency's messages after the one in flight
+	for _, a := range order {
+		chunks, err := l.chunks(a, rows, spans[a])
+		if err != nil {
+			return err
+		}
+		p, err := l.publish(chunks[0])
+		if err != nil {
+			return fmt.Errorf("append agency %d's bets: %w", a, err)
+		}
+		sent, next[a] = append(sent, p), chunks[1:]
 	}
 	held := map[int]uint64{}
-	for round := 0; ; round++ {
-		var sent []*pending
-		for _, a := range order {
-			if _, stopped := held[a]; stopped || round >= len(runs[a]) {
-				continue
-			}
-			p, err := l.publish(runs[a][round])
+	for len(sent) > 0 {
+		p := sent[0]
+		sent = sent[1:]
+		a := p.chunk.agency
+		s := l.seen(a)
+		ack, err := p.wait()
+		switch {
+		case err == nil && !ack.Duplicate:
+			s.last, s.count = ack.Sequence, s.count+p.chunk.count
+		case err == nil || refusedBehind(err) || lostAck(err):
+			held[a] = s.count
+			continue
+		default:
+			return fmt.Errorf("append agency %d's bets: %w", a, err)
+		}
+		if len(next[a]) > 0 {
+			q, err := l.publish(next[a][0])
 			if err != nil {
 				return fmt.Errorf("append agency %d's bets: %w", a, err)
 			}
-			sent = append(sent, p)
-		}
-		if len(sent) == 0 {
-			break
-		}
-		for _, p := range sent {
-			a := p.chunk.agency
-			s := l.seen(a)
-			ack, err := p.wait()
-			switch {
-			case err == nil && !ack.Duplicate:
-				s.last, s.count = ack.Sequence, s.count+p.chunk.count
-			case err == nil || refusedBehind(err) || lostAck(err):
-				held[a] = s.count
-			default:
-				return fmt.Errorf("append agency %d's bets: %w", a, err)
-			}
+			sent, next[a] = append(sent, q), next[a][1:]
 		}
 	}
 	if len(held) > 0 {
@@ -71,43 +77,57 @@ func (l *Log) Append(rows []domain.Row) error {
 	return nil
 }
 
-// chunks splits rows into each agency's messages, and lists the agencies
-// in the order of their first row.
-func (l *Log) chunks(rows []domain.Row) (map[int][]chunk, []int, error) {
-	byAgency := map[int][]domain.Row{}
+// span is a run of consecutive rows of one agency: rows[from:to].
+type span struct{ from, to int }
+
+// runsOf returns each agency's runs of rows, and the agencies in the
+// order of their first row. The rows of one append (a batch) are
+// consecutive, so there are about as many runs as batches.
+func runsOf(rows []domain.Row) ([]int, map[int][]span) {
 	var order []int
-	for _, r := range rows {
-		if _, ok := byAgency[r.Agency]; !ok {
-			order = append(order, r.Agency)
+	spans := map[int][]span{}
+	for i := 0; i < len(rows); {
+		a, j := rows[i].Agency, i+1
+		for j < len(rows) && rows[j].Agency == a {
+			j++
 		}
-		byAgency[r.Agency] = append(byAgency[r.Agency], r)
+		if _, ok := spans[a]; !ok {
+			order = append(order, a)
+		}
+		spans[a] = append(spans[a], span{i, j})
+		i = j
 	}
-	runs := make(map[int][]chunk, len(order))
-	for _, a := range order {
-		var c chunk
-		for _, r := range byAgency[a] {
-			if err := l.bw.Write(r); err != nil {
-				return nil, nil, err
-			}
-			c.count++
-			if l.bw.Offset() >= maxChunk {
-				runs[a] = append(runs[a], l.cut(a, c.count))
-				c = chunk{}
-			}
-		}
-		if c.count > 0 {
-			runs[a] = append(runs[a], l.cut(a, c.count))
-		}
-	}
-	return runs, order, nil
+	return order, spans
 }
 
-// cut returns the rows written since the last cut as agency's chunk.
-func (l *Log) cut(agency int, count uint64) chunk {
+// chunks writes the rows of agency's spans as its messages, each cut
+// once it holds maxChunk bytes or more.
+func (l *Log) chunks(agency int, rows []domain.Row, spans []span) ([]chunk, error) {
+	var out []chunk
+	c, start := chunk{agency: agency}, l.bw.Offset()
+	for _, sp := range spans {
+		for _, r := range rows[sp.from:sp.to] {
+			if err := l.bw.Write(r); err != nil {
+				return nil, err
+			}
+			c.count++
+			if l.bw.Offset()-start >= maxChunk {
+				out = append(out, l.cut(c))
+				c, start = chunk{agency: agency}, l.bw.Offset()
+			}
+		}
+	}
+	if c.count > 0 {
+		out = append(out, l.cut(c))
+	}
+	return out, nil
+}
+
+// cut returns c with the rows written since the last cut as its data.
+func (l *Log) cut(c chunk) chunk {
 	l.bw.Flush() // into l.buf: cannot fail
-	c := chunk{agency: agency, count: count, data: slices.Clone(l.buf.Bytes())}
+	c.data = slices.Clone(l.buf.Bytes())
 	l.buf.Reset()
-	l.bw = domain.NewBetsWriter(&l.buf, 0)
 	return c
 }
 

@@ -17,16 +17,32 @@ import (
 	"github.com/tp0/loteria/domain/logline"
 )
 
-// once runs the server and one agency per file to the end and measures it.
-func once(ctx context.Context, bin string, files []string) (result, error) {
+// once runs the server on v's backend, with the NATS servers that backend
+// needs, and one agency per file to the end, and measures it. Each run
+// has a fresh store: a bets file, or NATS servers with empty store
+// directories.
+func once(ctx context.Context, v variant, natsBin string, files []string) (result, error) {
 	dir, err := os.MkdirTemp("", "loteria-bench-store-")
 	if err != nil {
 		return result{}, err
 	}
 	defer os.RemoveAll(dir)
-	srv := exec.CommandContext(ctx, filepath.Join(bin, "server"))
-	srv.Env = []string{"SERVER_IP=127.0.0.1", "SERVER_PORT=0", "SERVER_AGENCIES=" + strconv.Itoa(len(files)),
+	env := []string{"SERVER_IP=127.0.0.1", "SERVER_PORT=0", "SERVER_AGENCIES=" + strconv.Itoa(len(files)),
 		"SERVER_STORE_PATH=" + filepath.Join(dir, "bets.csv")}
+	var nats *natsCluster
+	if v.backend.replicas > 0 {
+		if nats, err = startNATS(natsBin, dir, v.backend.replicas); err != nil {
+			return result{}, err
+		}
+		defer nats.stop() // when the run fails; a run that ends stops them first
+		if err := nats.ready(ctx, 30*time.Second); err != nil {
+			return result{}, err
+		}
+		env = append(env, "SERVER_STORE_BACKEND=jetstream", "SERVER_NATS_URL="+nats.urls(),
+			"SERVER_STORE_REPLICAS="+strconv.Itoa(v.backend.replicas))
+	}
+	srv := exec.CommandContext(ctx, filepath.Join(v.bin, "server"))
+	srv.Env = env
 	out, err := srv.StdoutPipe()
 	if err != nil {
 		return result{}, err
@@ -36,22 +52,32 @@ func once(ctx context.Context, bin string, files []string) (result, error) {
 	}
 	defer srv.Process.Kill()
 	logs := watch(out)
+	// The server opens its store before it listens: with JetStream, its
+	// stream and buckets, each with its leader.
 	addr, err := logs.await("listen", "address")
 	if err != nil {
-		return result{}, fmt.Errorf("server: %w", err)
+		err = fmt.Errorf("server: %w", err)
+		if nats != nil {
+			err = fmt.Errorf("%w%s", err, nats.tails())
+		}
+		return result{}, err
 	}
 
+	var r result
+	srvCPU := procCPU(srv.Process.Pid)
+	if nats != nil {
+		r.natsCPU = -nats.cpu()
+	}
 	began := time.Now()
 	clients := make([]*exec.Cmd, len(files))
 	for i, f := range files {
-		c := exec.CommandContext(ctx, filepath.Join(bin, "client"))
+		c := exec.CommandContext(ctx, filepath.Join(v.bin, "client"))
 		c.Env = []string{"CLI_ID=" + strconv.Itoa(i+1), "CLI_SERVER_ADDRESS=" + addr, "CLI_DATA_PATH=" + f}
 		if err := c.Start(); err != nil {
 			return result{}, err
 		}
 		clients[i] = c
 	}
-	var r result
 	for i, c := range clients {
 		if err := c.Wait(); err != nil {
 			return result{}, fmt.Errorf("agency %d: %w", i+1, err)
@@ -59,6 +85,11 @@ func once(ctx context.Context, bin string, files []string) (result, error) {
 		r.clientCPU += cpu(c.ProcessState)
 	}
 	r.wall = time.Since(began)
+	r.serverRunCPU = procCPU(srv.Process.Pid) - srvCPU
+	if nats != nil {
+		r.natsCPU += nats.cpu()
+		r.natsRSS = nats.peakRSS()
+	}
 	took, err := logs.await("sorteo", "duration")
 	if err != nil {
 		return result{}, fmt.Errorf("server: %w", err)
@@ -71,6 +102,11 @@ func once(ctx context.Context, bin string, files []string) (result, error) {
 	}
 	r.serverCPU = cpu(srv.ProcessState)
 	r.bets = logs.received()
+	if nats != nil {
+		if err := nats.stop(); err != nil {
+			return result{}, err
+		}
+	}
 	return r, nil
 }
 
@@ -96,6 +132,7 @@ func peakRSS(pid int) int64 {
 type serverLog struct {
 	lines chan logline.Line
 	bets  chan int
+	fail  logline.Line // the last line that failed: written before lines is closed
 }
 
 func watch(r io.Reader) *serverLog {
@@ -108,6 +145,9 @@ func watch(r io.Reader) *serverLog {
 			m, err := logline.Parse(sc.Text())
 			if err != nil {
 				continue
+			}
+			if m.Result() == logline.ResultFail {
+				l.fail = m
 			}
 			switch m.Action {
 			case "apuesta_recibida":
@@ -129,6 +169,9 @@ func (l *serverLog) await(action, key string) (string, error) {
 		select {
 		case m, ok := <-l.lines:
 			if !ok {
+				if l.fail.Action != "" {
+					return "", fmt.Errorf("log ended before %s, after %s: %s", action, l.fail.Action, attrText(l.fail))
+				}
 				return "", errors.New("log ended before " + action)
 			}
 			if m.Action == action {
@@ -147,4 +190,15 @@ func (l *serverLog) received() int {
 	for range l.lines {
 	}
 	return <-l.bets
+}
+
+// attrText is a line's pairs after its result, as key: value | ….
+func attrText(m logline.Line) string {
+	var parts []string
+	for _, a := range m.Attrs {
+		if a.Key != "result" {
+			parts = append(parts, a.Key+": "+a.Value)
+		}
+	}
+	return strings.Join(parts, " | ")
 }
