@@ -31,8 +31,9 @@ help: ## list the targets
 	@echo 'Variables: AGENCIES=$(AGENCIES) (0..1000), ROWS=$(ROWS), DATA=$(DATA) (the agency files),'
 	@echo '  BET="first,last,document,birthdate,number" (agency 1), ZIP=$(ZIP), COMPOSE="$(COMPOSE)"'
 
-build: ## build static binaries into bin/
+build: ## build static binaries into bin/, nats-server too (go.mod's tool, from the module proxy)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/server ./cmd/client ./cmd/gendata ./cmd/echomock
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/nats-server github.com/nats-io/nats-server/v2
 
 test: ## run every test with the race detector
 	$(GO) test -race ./...
