@@ -23,7 +23,7 @@ $(error AGENCIES=$(AGENCIES): want a whole number from 0 to 1000, e.g. make up A
 endif
 endif
 
-.PHONY: help build test run data dataset vet clean images echomock-image compose up logs down validate e2e bench fuzz \
+.PHONY: help build test run data dataset vet clean images nats-image echomock-image compose up logs down validate e2e bench fuzz \
 	docker-compose-up docker-compose-down docker-compose-logs
 
 help: ## list the targets
@@ -63,6 +63,9 @@ run: build data ## run the server and AGENCIES agencies natively on DATA (.data/
 images: build ## build the server and agency images from the static binaries
 	docker build -q -f docker/server.Dockerfile -t tp0-server:latest .
 	docker build -q -f docker/client.Dockerfile -t tp0-client:latest .
+
+nats-image: build ## build tp0-nats:latest, a NATS JetStream node (docker/nats.conf) for NODES=3
+	docker build -q -f docker/nats.Dockerfile -t tp0-nats:latest .
 
 echomock-image: build ## build tp0-echomock:latest, a mock echo server (plain; -unhealthy as its command) for the course's echo tests
 	docker build -q -f docker/echomock.Dockerfile -t tp0-echomock:latest .
