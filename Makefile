@@ -25,7 +25,7 @@ $(error AGENCIES=$(AGENCIES): want a whole number from 0 to 1000, e.g. make up A
 endif
 endif
 # So is NODES.
-ifneq ($(filter compose up docker-compose-up images,$(MAKECMDGOALS)),)
+ifneq ($(filter run compose up docker-compose-up images,$(MAKECMDGOALS)),)
 ifeq ($(shell printf '%s\n' '$(subst ','"'"',$(NODES))' | grep -Ex '1|3'),)
 $(error NODES=$(NODES): want 1 (one server and its bets file) or 3 (three servers on three NATS JetStream nodes), e.g. make up NODES=3)
 endif
@@ -65,8 +65,8 @@ data: ## create any missing .data/agency-{i}.csv (never overwrites); with DATA=d
 dataset: ## put the course's dataset (ZIP=path, default ../shared/datasets/dataset.zip) in .data/course/, apart from the synthetic .data/
 	scripts/dataset.sh '$(ZIP)' $(DATASET)
 
-run: build data ## run the server and AGENCIES agencies natively on DATA (.data/)
-	DATA_DIR='$(DATA)' scripts/run-native.sh $(AGENCIES)
+run: build data ## run the server (NODES=3: three, and three NATS nodes) and AGENCIES agencies natively on DATA (.data/)
+	DATA_DIR='$(DATA)' NODES='$(NODES)' scripts/run-native.sh $(AGENCIES)
 
 images: build $(if $(filter 3,$(NODES)),nats-image) ## build the server and agency images from the static binaries (NODES=3: the NATS one too)
 	docker build -q -f docker/server.Dockerfile -t tp0-server:latest .

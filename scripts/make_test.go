@@ -69,7 +69,7 @@ func TestMakeChecksAgenciesFirst(t *testing.T) {
 // TestMakeChecksNodesFirst: a goal that uses NODES refuses anything but 1
 // or 3 in one line, before any recipe runs.
 func TestMakeChecksNodesFirst(t *testing.T) {
-	for _, goal := range []string{"up", "docker-compose-up", "compose", "images"} {
+	for _, goal := range []string{"up", "docker-compose-up", "compose", "images", "run"} {
 		for _, bad := range []string{"2", "0", "", "01", "1 3", "three", "3'"} {
 			t.Run(goal+"/"+bad, func(t *testing.T) {
 				stdout, stderr, err := makeN(t, goal, "NODES="+bad)
@@ -111,5 +111,21 @@ func TestMakeUpNodes(t *testing.T) {
 				t.Errorf("make -n %s builds tp0-nats: %v, want %v\n%s", strings.Join(tc.args, " "), got, tc.natsImage, stdout)
 			}
 		})
+	}
+}
+
+// TestMakeRunNodes: make run hands NODES to the native run, 1 unless given.
+func TestMakeRunNodes(t *testing.T) {
+	for nodes, args := range map[string][]string{
+		"1": {"run", "AGENCIES=2"},
+		"3": {"run", "AGENCIES=2", "NODES=3"},
+	} {
+		stdout, stderr, err := makeN(t, args...)
+		if err != nil {
+			t.Fatalf("make -n %s: %v\n%s", strings.Join(args, " "), err, stderr)
+		}
+		if want := "NODES='" + nodes + "' scripts/run-native.sh 2"; !strings.Contains(stdout, want) {
+			t.Errorf("make -n %s does not run %q:\n%s", strings.Join(args, " "), want, stdout)
+		}
 	}
 }
