@@ -17,16 +17,16 @@ var natsConf = filepath.Join("..", "docker", "nats.conf")
 // natsNode is what nats-server makes of a node's command line: the
 // options it would run with.
 type natsNode struct {
-	name             string
-	host             string // "" is every address
-	port             int    // clients'
-	clusterName      string
-	clusterHost      string
-	clusterPort      int
-	routes           []string // host:port of each route
-	jetStream        bool
-	syncAlways       bool // fsync before every ack
-	storeDir         string
+	name        string
+	host        string // "" is every address
+	port        int    // clients'
+	clusterName string
+	clusterHost string
+	clusterPort int
+	routes      []string // host:port of each route
+	jetStream   bool
+	syncAlways  bool // fsync before every ack
+	storeDir    string
 	shippedConf bool // the command named the shipped configuration
 }
 
