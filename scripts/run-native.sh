@@ -18,8 +18,10 @@
 # addresses in CLI_SERVER_ADDRESS. Everything listens on 127.0.0.1, on
 # ports nothing listens on yet: the servers' from SERVER_PORT (12345) up,
 # the nodes' from NATS_PORT (4222) up and their routes' from
-# NATS_CLUSTER_PORT (6222) up. Once the agencies are done, the servers are
-# stopped, then the nodes (their last writes reach the store first).
+# NATS_CLUSTER_PORT (6222) up (bases under the kernel's ephemeral ports,
+# 32768 up on Linux, which outgoing connections take as they go). Once the
+# agencies are done, the servers are stopped, then the nodes (their last
+# writes reach the store first).
 #
 # Every process is stopped with SIGTERM; one still running STOP_TIMEOUT
 # seconds later (10) is killed. The exit status is 1 if any process failed.
