@@ -1,5 +1,7 @@
 # The lottery's entry points. `make help` lists them.
 AGENCIES ?= 5
+# NODES=3: three servers on a three-node NATS JetStream cluster (replicas 3).
+NODES    ?= 1
 ROWS     ?= 100
 DATA     ?= .data
 ZIP      ?= ../shared/datasets/dataset.zip
@@ -22,17 +24,24 @@ ifeq ($(shell printf '%s\n' '$(subst ','"'"',$(AGENCIES))' | grep -Ex '0|[1-9][0
 $(error AGENCIES=$(AGENCIES): want a whole number from 0 to 1000, e.g. make up AGENCIES=3)
 endif
 endif
+# So is NODES.
+ifneq ($(filter run compose up docker-compose-up images,$(MAKECMDGOALS)),)
+ifeq ($(shell printf '%s\n' '$(subst ','"'"',$(NODES))' | grep -Ex '1|3'),)
+$(error NODES=$(NODES): want 1 (one server and its bets file) or 3 (three servers on three NATS JetStream nodes), e.g. make up NODES=3)
+endif
+endif
 
-.PHONY: help build test run data dataset vet clean images echomock-image compose up logs down validate e2e bench fuzz \
+.PHONY: help build test run data dataset vet clean images nats-image echomock-image compose up logs down validate e2e bench fuzz \
 	docker-compose-up docker-compose-down docker-compose-logs
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-19s %s\n", $$1, $$2}'
-	@echo 'Variables: AGENCIES=$(AGENCIES) (0..1000), ROWS=$(ROWS), DATA=$(DATA) (the agency files),'
+	@echo 'Variables: AGENCIES=$(AGENCIES) (0..1000), NODES=$(NODES) (1 or 3), ROWS=$(ROWS), DATA=$(DATA) (the agency files),'
 	@echo '  BET="first,last,document,birthdate,number" (agency 1), ZIP=$(ZIP), COMPOSE="$(COMPOSE)"'
 
-build: ## build static binaries into bin/
+build: ## build static binaries into bin/, nats-server too (go.mod's tool, from the module proxy)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/server ./cmd/client ./cmd/gendata ./cmd/echomock
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/nats-server github.com/nats-io/nats-server/v2
 
 test: ## run every test with the race detector
 	$(GO) test -race ./...
@@ -56,20 +65,23 @@ data: ## create any missing .data/agency-{i}.csv (never overwrites); with DATA=d
 dataset: ## put the course's dataset (ZIP=path, default ../shared/datasets/dataset.zip) in .data/course/, apart from the synthetic .data/
 	scripts/dataset.sh '$(ZIP)' $(DATASET)
 
-run: build data ## run the server and AGENCIES agencies natively on DATA (.data/)
-	DATA_DIR='$(DATA)' scripts/run-native.sh $(AGENCIES)
+run: build data ## run the server (NODES=3: three, and three NATS nodes) and AGENCIES agencies natively on DATA (.data/)
+	DATA_DIR='$(DATA)' NODES='$(NODES)' scripts/run-native.sh $(AGENCIES)
 
-images: build ## build the server and agency images from the static binaries
+images: build $(if $(filter 3,$(NODES)),nats-image) ## build the server and agency images from the static binaries (NODES=3: the NATS one too)
 	docker build -q -f docker/server.Dockerfile -t tp0-server:latest .
 	docker build -q -f docker/client.Dockerfile -t tp0-client:latest .
+
+nats-image: build ## build tp0-nats:latest, a NATS JetStream node (docker/nats.conf) for NODES=3
+	docker build -q -f docker/nats.Dockerfile -t tp0-nats:latest .
 
 echomock-image: build ## build tp0-echomock:latest, a mock echo server (plain; -unhealthy as its command) for the course's echo tests
 	docker build -q -f docker/echomock.Dockerfile -t tp0-echomock:latest .
 
-compose: data ## write docker-compose-dev.yaml for AGENCIES agencies on DATA, with BET if given, and their secrets (.secrets/, kept)
-	DATA_DIR='$(DATA)' scripts/generar-compose.sh $(COMPOSE_FILE) $(AGENCIES)
+compose: data ## write docker-compose-dev.yaml for AGENCIES agencies on DATA (NODES=3: three servers on three NATS nodes), with BET if given, and their secrets (.secrets/, kept)
+	DATA_DIR='$(DATA)' NODES='$(NODES)' scripts/generar-compose.sh $(COMPOSE_FILE) $(AGENCIES)
 
-up: compose images ## start a fresh lottery in Docker: the server and AGENCIES agencies (DATA=dir, BET="…")
+up: compose images ## start a fresh lottery in Docker: the server (NODES=3: three, and three NATS nodes) and AGENCIES agencies (DATA=dir, BET="…")
 	$(COMPOSE) -f $(COMPOSE_FILE) down -t 10 --remove-orphans
 	$(COMPOSE) -f $(COMPOSE_FILE) up -d
 
@@ -81,7 +93,7 @@ logs: ## follow every container's logs
 
 docker-compose-logs: logs ## the course's name for make logs
 
-down: ## stop (SIGTERM, 10 s) and remove the containers and network; the bets go with the server's container
+down: ## stop (SIGTERM, 10 s) and remove the containers and network; the bets go with the server's (NODES=3: the NATS nodes') containers
 	@if [ -f $(COMPOSE_FILE) ]; then \
 	  echo "$(COMPOSE) -f $(COMPOSE_FILE) down -t 10 --remove-orphans"; \
 	  $(COMPOSE) -f $(COMPOSE_FILE) down -t 10 --remove-orphans; \

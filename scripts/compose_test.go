@@ -33,10 +33,10 @@ func generate(t *testing.T, script string, env []string, args ...string) (string
 }
 
 // generateTo runs script to write out, with env added to the environment
-// (and BET and DATA_DIR unset unless env sets them).
+// (and BET, DATA_DIR and NODES unset unless env sets them).
 func generateTo(out, script string, env []string, args ...string) ([]byte, error) {
 	cmd := exec.Command("bash", append([]string{script, out}, args...)...)
-	cmd.Env = append(withoutVars(os.Environ(), "BET", "DATA_DIR"), env...)
+	cmd.Env = append(withoutVars(os.Environ(), "BET", "DATA_DIR", "NODES"), env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	err := cmd.Run()
@@ -69,6 +69,9 @@ func TestGeneratedComposeFiles(t *testing.T) {
 		{"05", "compose-5", nil},
 		{"1", "compose-1-bet", []string{"BET=" + ej5Bet}},
 		{"2", "compose-2-course", []string{"DATA_DIR=.data/course/"}},
+		{"5", "compose-5-nodes-3", []string{"NODES=3"}},
+		{"0", "compose-0-nodes-3", []string{"NODES=3"}},
+		{"1", "compose-1-bet-nodes-3", []string{"NODES=3", "BET=" + ej5Bet}},
 	}
 	for _, tc := range tests {
 		for _, script := range []string{"generar-compose.sh", "../generar-compose.sh"} {
@@ -144,6 +147,10 @@ func TestGeneratorRefusesBadArguments(t *testing.T) {
 		"BetWithoutAgencies": {[]string{"0"}, []string{"BET=" + ej5Bet}, "AGENCIES is 0"},
 		"DataDirColon":       {[]string{"1"}, []string{"DATA_DIR=a:b"}, "DATA_DIR"},
 		"DataDirDollar":      {[]string{"1"}, []string{"DATA_DIR=$HOME"}, "DATA_DIR"},
+		"NodesTwo":           {[]string{"1"}, []string{"NODES=2"}, "NODES must be 1 or 3"},
+		"NodesZero":          {[]string{"1"}, []string{"NODES=0"}, "NODES must be 1 or 3"},
+		"NodesPadded":        {[]string{"1"}, []string{"NODES= 3"}, "NODES must be 1 or 3"},
+		"NodesWord":          {[]string{"1"}, []string{"NODES=three"}, "NODES must be 1 or 3"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			out, stderr, err := generate(t, "generar-compose.sh", tc.env, tc.args...)

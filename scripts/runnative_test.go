@@ -52,7 +52,7 @@ func TestRunNativeOutput(t *testing.T) {
 	}
 	goOn := filepath.Join(dir, "go-on")
 	cmd := exec.Command("bash", "run-native.sh", "12")
-	cmd.Env = append(os.Environ(), "BIN="+bin, "RUN_DIR="+filepath.Join(dir, "run"), "GO_ON="+goOn)
+	cmd.Env = append(withoutVars(os.Environ(), "NODES"), "BIN="+bin, "RUN_DIR="+filepath.Join(dir, "run"), "GO_ON="+goOn)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
