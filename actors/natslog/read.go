@@ -38,7 +38,7 @@ func (l *Log) read(agencies []int, row func(domain.Row) error, done func(domain.
 	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.Timeout)
 	defer cancel()
 	var dones []domain.Done
-	err := retry(ctx, func() error {
+	err := retry(ctx, 0, func(ctx context.Context) error { // each fetch has its own wait
 		end, err := l.end(ctx, agencies)
 		if err != nil || end == 0 {
 			return err
