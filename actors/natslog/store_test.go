@@ -250,3 +250,50 @@ func TestDrawAnnouncedOnce(t *testing.T) {
 		t.Errorf("%d servers announce the draw, want exactly 1", announced)
 	}
 }
+
+// TestAppendAcrossLostServer: the NATS server a store is connected to
+// goes away while the store's appends wait for their acks. The client
+// reconnects to another, and the acks lost with the connection are
+// appends that may or may not be in the stream, not a failure of the
+// log: the store catches up and judges them again, so every append is
+// acknowledged and the stream holds each bet once.
+func TestAppendAcrossLostServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a three-node cluster: not with -short")
+	}
+	c := natstest.Start(t, 3)
+	cfg := config(c, 3, "lost")
+	cfg.Timeout = 30 * time.Second // a stream leader lost with the server is elected again within it
+	s := startStore(t, cfg, 1)
+	ss := open(t, s, 1, 1)
+	const total, batch = 4000, 20
+	file := bets(1, 0, total, 0)
+	ctx := context.Background()
+	var fs []*actors.AppendFuture
+	for pos := 0; pos < total; pos += batch {
+		f, err := ss.Enqueue(ctx, uint64(pos), file[pos:pos+batch], 0, nil)
+		if err != nil {
+			t.Fatalf("Enqueue at %d: %v", pos, err)
+		}
+		fs = append(fs, f)
+		if pos == total/4 {
+			i := c.Index(s.log.ConnectedURL())
+			if i < 0 {
+				t.Fatalf("the log is connected to %q, none of %v", s.log.ConnectedURL(), c.URLs())
+			}
+			c.Stop(i)
+		}
+	}
+	for i, f := range fs {
+		got, err := f.Wait(ctx)
+		if end := uint64((i + 1) * batch); err != nil || got.Stored < end || got.Digest != digest(file[:got.Stored]) {
+			t.Fatalf("append at %d: %+v, %v; want at least %d bets stored, with their digest", i*batch, got, err, end)
+		}
+	}
+	if err := ss.Finish(ctx, total, digest(file)); err != nil {
+		t.Fatalf("Finish: %v", err)
+	}
+	if rec := startStore(t, cfg, 1).Recovered(); rec.Stored[0] != total {
+		t.Errorf("the stream holds %d bets, want %d", rec.Stored[0], total)
+	}
+}

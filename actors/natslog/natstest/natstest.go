@@ -151,3 +151,14 @@ func (c *Cluster) ready() bool {
 	}
 	return leader
 }
+
+// Index returns the node whose client URL is url, as URLs gives them, or
+// -1 if none is.
+func (c *Cluster) Index(url string) int {
+	for i, u := range c.URLs() {
+		if u == url {
+			return i
+		}
+	}
+	return -1
+}
