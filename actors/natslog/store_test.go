@@ -297,3 +297,27 @@ func TestAppendAcrossLostServer(t *testing.T) {
 		t.Errorf("the stream holds %d bets, want %d", rec.Stored[0], total)
 	}
 }
+
+// TestCatchUpAcrossLostLeader: the NATS server leading the stream goes
+// away. A store that catches up meanwhile (a session opening for an
+// agency another server stored bets of) tries again until JetStream has
+// elected another leader: the requests JetStream leaves unanswered until
+// then must not use up the whole Timeout.
+func TestCatchUpAcrossLostLeader(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a three-node cluster: not with -short")
+	}
+	c := natstest.Start(t, 3)
+	cfg := config(c, 3, "leader")
+	cfg.Timeout = 30 * time.Second // JetStream elects a leader within it
+	a, b := startStore(t, cfg, 1), startStore(t, cfg, 1)
+	mustAppend(t, open(t, a, 1, 1), 0, bets(1, 0, 100, 0), actors.Appended{Stored: 100, New: 100})
+	i := c.StreamLeader(a.log.Stream())
+	if i < 0 {
+		t.Fatalf("stream %s has no leader", a.log.Stream())
+	}
+	c.Stop(i)
+	if got := open(t, b, 1, 2).Held().Stored; got != 100 {
+		t.Errorf("server b opened agency 1's session at %d bets, want the 100 server a stored", got)
+	}
+}

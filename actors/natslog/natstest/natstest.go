@@ -162,3 +162,14 @@ func (c *Cluster) Index(url string) int {
 	}
 	return -1
 }
+
+// StreamLeader returns the running node that leads stream, or -1 if none
+// does now.
+func (c *Cluster) StreamLeader(stream string) int {
+	for i, n := range c.nodes {
+		if n.srv != nil && n.srv.JetStreamIsStreamLeader(server.DEFAULT_GLOBAL_ACCOUNT, stream) {
+			return i
+		}
+	}
+	return -1
+}
