@@ -212,9 +212,13 @@ func refusedBehind(err error) bool {
 }
 
 // lostAck reports whether a publish ended without JetStream's answer: the
-// message may be in the stream or not.
+// message may be in the stream or not. A connection lost while acks were
+// pending (nats.ErrDisconnected) is one: the client reconnects to another
+// server, and the message may have been stored, or may still be sent from
+// the client's reconnect buffer — where the subject's expected last
+// sequence keeps it from landing at a position held since.
 func lostAck(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
 		errors.Is(err, jetstream.ErrAsyncPublishTimeout) || errors.Is(err, nats.ErrNoResponders) ||
-		errors.Is(err, jetstream.ErrNoStreamResponse)
+		errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrDisconnected)
 }

@@ -21,7 +21,7 @@ import (
 func (l *Log) announce(d domain.Done) error {
 	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.Timeout)
 	defer cancel()
-	err := retry(ctx, func() error {
+	err := retry(ctx, l.try(), func(ctx context.Context) error {
 		_, err := l.kv.Create(ctx, doneKey(d.Agency), fmt.Appendf(nil, "%d %v", d.Total, d.Digest))
 		if errors.Is(err, jetstream.ErrKeyExists) {
 			return nil
@@ -43,7 +43,7 @@ func (l *Log) Claim() (bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.Timeout)
 	defer cancel()
 	won := false
-	err := retry(ctx, func() error {
+	err := retry(ctx, l.try(), func(ctx context.Context) error {
 		_, err := l.kv.Create(ctx, "draw", []byte(l.token))
 		switch {
 		case err == nil:

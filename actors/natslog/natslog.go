@@ -164,7 +164,7 @@ func (l *Log) open(ctx context.Context, fresh domain.Lottery) error {
 	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
 	defer cancel()
 	// Until JetStream answers: NATS servers still starting, or electing.
-	return retry(ctx, func() error {
+	return retry(ctx, l.try(), func(ctx context.Context) error {
 		meta, err := l.bucket(ctx, l.cfg.Prefix)
 		if err != nil {
 			return err
@@ -321,13 +321,21 @@ type permanent struct{ error }
 
 func (p permanent) Unwrap() error { return p.error }
 
+// try is how long one try of a request to JetStream may take before
+// retry gives up on it and tries again: JetStream leaves a request it
+// cannot serve yet unanswered (a cluster with no meta leader, a bucket
+// whose leader is being elected), and a try that waited the whole Timeout
+// for that answer would leave no time for another.
+func (l *Log) try() time.Duration { return min(l.cfg.Timeout/4, 2*time.Second) }
+
 // retry calls f until it succeeds, fails with a permanent or
 // domain.ErrCorrupt error, or ctx ends, pausing between tries; it returns
-// f's last error.
-func retry(ctx context.Context, f func() error) error {
+// f's last error. Each call of f gets a context that ends after try, or
+// ctx itself if try is 0.
+func retry(ctx context.Context, try time.Duration, f func(context.Context) error) error {
 	pause := 50 * time.Millisecond
 	for {
-		err := f()
+		err := once(ctx, try, f)
 		var p permanent
 		if errors.As(err, &p) {
 			return p.error
@@ -342,6 +350,16 @@ func retry(ctx context.Context, f func() error) error {
 		}
 		pause = min(2*pause, time.Second)
 	}
+}
+
+// once is one try of retry's.
+func once(ctx context.Context, try time.Duration, f func(context.Context) error) error {
+	if try > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, try)
+		defer cancel()
+	}
+	return f(ctx)
 }
 
 var _ actors.SharedLog = (*Log)(nil)

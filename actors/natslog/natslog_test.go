@@ -65,3 +65,31 @@ func TestOtherReplicasRefused(t *testing.T) {
 	}
 	again.Close()
 }
+
+// TestOpenTogether: three servers opening a new deployment at once on a
+// three-node cluster, as a whole deployment started together does. JetStream
+// answers only some of several creates of one bucket or stream made at
+// once, and drops a request made before its cluster has a leader: each
+// try must be bounded well inside the Timeout, so that Open tries again.
+func TestOpenTogether(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a three-node cluster: not with -short")
+	}
+	c := natstest.Start(t, 3)
+	cfg := config(c, 3, "together")
+	errs := make(chan error, 3)
+	for range 3 {
+		go func() {
+			l, err := natslog.Open(context.Background(), cfg, domain.Lottery{ID: 1, Date: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), Agencies: 5})
+			if err == nil {
+				l.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 3 {
+		if err := <-errs; err != nil {
+			t.Errorf("Open: %v", err)
+		}
+	}
+}

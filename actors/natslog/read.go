@@ -40,8 +40,13 @@ func (l *Log) read(agencies []int, row func(domain.Row) error, done func(domain.
 	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.Timeout)
 	defer cancel()
 	var dones []domain.Done
-	err := retry(ctx, func() error {
-		end, err := l.end(ctx, agencies)
+	err := retry(ctx, 0, func(ctx context.Context) error {
+		// The requests before the fetches are a try of their own, so
+		// that one left unanswered (the stream's leader lost, say) leaves
+		// time for another; each fetch has its own wait.
+		tctx, cancel := context.WithTimeout(ctx, l.try())
+		defer cancel()
+		end, err := l.end(tctx, agencies)
 		if err != nil || end == 0 {
 			return err
 		}
@@ -79,7 +84,9 @@ func (l *Log) fetch(ctx context.Context, agencies []int, start, end uint64, row 
 	for _, a := range agencies {
 		cfg.FilterSubjects = append(cfg.FilterSubjects, l.subjectOf(a))
 	}
-	cons, err := l.js.CreateConsumer(ctx, l.Stream(), cfg)
+	cctx, cancel := context.WithTimeout(ctx, l.try())
+	defer cancel()
+	cons, err := l.js.CreateConsumer(cctx, l.Stream(), cfg)
 	if err != nil {
 		return fmt.Errorf("read the stream: %w", err)
 	}

@@ -271,3 +271,74 @@ func TestDrawAnnouncedOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendAcrossLostServer: the NATS server a store is connected to
+// goes away while the store's appends wait for their acks. The client
+// reconnects to another, and the acks lost with the connection are
+// appends that may or may not be in the stream, not a failure of the
+// log: the store catches up and judges them again, so every append is
+// acknowledged and the stream holds each bet once.
+func TestAppendAcrossLostServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a three-node cluster: not with -short")
+	}
+	c := natstest.Start(t, 3)
+	cfg := config(c, 3, "lost")
+	cfg.Timeout = 30 * time.Second // a stream leader lost with the server is elected again within it
+	s := startStore(t, cfg, 1)
+	ss := open(t, s, 1, 1)
+	const total, batch = 4000, 20
+	file := bets(1, 0, total, 0)
+	ctx := context.Background()
+	var fs []*actors.AppendFuture
+	for pos := 0; pos < total; pos += batch {
+		f, err := ss.Enqueue(ctx, uint64(pos), file[pos:pos+batch], 0, nil)
+		if err != nil {
+			t.Fatalf("Enqueue at %d: %v", pos, err)
+		}
+		fs = append(fs, f)
+		if pos == total/4 {
+			i := c.Index(s.log.ConnectedURL())
+			if i < 0 {
+				t.Fatalf("the log is connected to %q, none of %v", s.log.ConnectedURL(), c.URLs())
+			}
+			c.Stop(i)
+		}
+	}
+	for i, f := range fs {
+		got, err := f.Wait(ctx)
+		if end := uint64((i + 1) * batch); err != nil || got.Stored < end || got.Digest != digest(file[:got.Stored]) {
+			t.Fatalf("append at %d: %+v, %v; want at least %d bets stored, with their digest", i*batch, got, err, end)
+		}
+	}
+	if err := ss.Finish(ctx, total, digest(file)); err != nil {
+		t.Fatalf("Finish: %v", err)
+	}
+	if rec := startStore(t, cfg, 1).Recovered(); rec.Stored[0] != total {
+		t.Errorf("the stream holds %d bets, want %d", rec.Stored[0], total)
+	}
+}
+
+// TestCatchUpAcrossLostLeader: the NATS server leading the stream goes
+// away. A store that catches up meanwhile (a session opening for an
+// agency another server stored bets of) tries again until JetStream has
+// elected another leader: the requests JetStream leaves unanswered until
+// then must not use up the whole Timeout.
+func TestCatchUpAcrossLostLeader(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a three-node cluster: not with -short")
+	}
+	c := natstest.Start(t, 3)
+	cfg := config(c, 3, "leader")
+	cfg.Timeout = 30 * time.Second // JetStream elects a leader within it
+	a, b := startStore(t, cfg, 1), startStore(t, cfg, 1)
+	mustAppend(t, open(t, a, 1, 1), 0, bets(1, 0, 100, 0), actors.Appended{Stored: 100, New: 100})
+	i := c.StreamLeader(a.log.Stream())
+	if i < 0 {
+		t.Fatalf("stream %s has no leader", a.log.Stream())
+	}
+	c.Stop(i)
+	if got := open(t, b, 1, 2).Held().Stored; got != 100 {
+		t.Errorf("server b opened agency 1's session at %d bets, want the 100 server a stored", got)
+	}
+}

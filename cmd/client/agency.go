@@ -177,7 +177,8 @@ func (a *agency) backoff(ctx context.Context, err error) error {
 // session is one connection: hello, then the check that the bets the
 // server holds are the agency's first ones, then whatever the server still
 // lacks (the bets from Welcome.Stored on and the done, unless
-// Welcome.Finished), then the winners query. The file and the connection
+// Welcome.Finished), then the winners query, whose documents are logged
+// at DEBUG, one line each. The file and the connection
 // are closed when it returns, on a signal too.
 func (a *agency) session(ctx context.Context) error {
 	f, err := a.open()
@@ -202,6 +203,9 @@ func (a *agency) session(ctx context.Context) error {
 	docs, err := a.winners(ctx)
 	if err != nil {
 		return err
+	}
+	for _, d := range docs {
+		logline.Debug(a.log, "ganador", "dni", d)
 	}
 	logline.Success(a.log, "consulta_ganadores", "cant_ganadores", len(docs))
 	return nil

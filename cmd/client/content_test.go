@@ -131,14 +131,52 @@ func TestRunAckDiffers(t *testing.T) {
 	}{
 		{"Digest", wire.Ack{First: 7, Count: 7, Stored: 14, Digest: digestOf(makeBets(14, "Eva")...)},
 			fmt.Sprintf("digest %s here after the batch, %s on the server", digestOf(bets[:14]...), digestOf(makeBets(14, "Eva")...))},
-		{"Stored", wire.Ack{First: 7, Count: 7, Stored: 21, Digest: digestOf(bets[:21]...)},
-			"the server holds 21 bets after the batch, the agency 14"},
+		{"Stored", wire.Ack{First: 7, Count: 7, Stored: 12, Digest: digestOf(bets[:12]...)},
+			"the server holds 12 bets after the batch, the agency 14"},
+		{"DigestAhead", wire.Ack{First: 7, Count: 7, Stored: 21, Digest: digestOf(makeBets(21, "Eva")...)},
+			fmt.Sprintf("the server holds 21 bets, where a later batch ends: digest %s here there, %s on the server", digestOf(bets[:21]...), digestOf(makeBets(21, "Eva")...))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &fakeServer{faults: map[at]fault{batchAt(2): {send: tt.ack, hang: true}}}
 			out, err := runAgency(t, nil, testEnv(s.start(t), writeBets(t, bets), "CLI_BATCH_MAXAMOUNT=7"))
 			wantStopped(t, s, out, err, "apuesta_enviada", differs+tt.want)
+		})
+	}
+}
+
+// TestRunAckAhead: with several servers on one log, a server may hold more
+// of the agency's bets by the time it acks a batch (another server stored
+// the next ones first). An ack saying it holds them up to where a later
+// batch in flight ends, with the digest there, is progress; one past the
+// batch where no batch in flight ends cannot be checked, so the agency
+// connects again and the welcome checks it. Either way it finishes with
+// every bet stored once.
+func TestRunAckAhead(t *testing.T) {
+	bets := makeBets(60, "Ana")
+	for _, tt := range []struct {
+		name  string
+		ack   wire.Ack // the answer to the second batch, after which the server hangs up
+		retry bool     // a lost session logged for the ack itself
+	}{
+		{"AtLaterBatch", wire.Ack{First: 7, Count: 7, Stored: 21, Digest: digestOf(bets[:21]...)}, false},
+		{"MidBatch", wire.Ack{First: 7, Count: 7, Stored: 17, Digest: digestOf(bets[:17]...)}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &fakeServer{faults: map[at]fault{batchAt(2): {send: tt.ack}}, winners: []string{"30000001"}}
+			out, err := runAgency(t, nil, testEnv(s.start(t), writeBets(t, bets), "CLI_BATCH_MAXAMOUNT=7"))
+			if err != nil {
+				t.Fatalf("run: %v\noutput:\n%s", err, out)
+			}
+			if got, dups := s.held(); !slices.Equal(got, bets) || dups != 0 {
+				t.Errorf("server holds %d bets (%d sent twice), want the 60 once each", len(got), dups)
+			}
+			if n := s.count(wire.TypeHello); n != 2 {
+				t.Errorf("%d hellos, want 2", n)
+			}
+			if got := strings.Contains(out, "past its end 14 where no batch in flight ends"); got != tt.retry {
+				t.Errorf("logged the ack past the batch as a lost session: %v, want %v\noutput:\n%s", got, tt.retry, out)
+			}
 		})
 	}
 }

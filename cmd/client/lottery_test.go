@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,6 +19,24 @@ func TestRunConnectLine(t *testing.T) {
 		t.Fatalf("run: %v\noutput:\n%s", err, out)
 	}
 	wantLine(t, out, "connect", "action: connect | result: success | lottery: 00000000000000fe | date: 2027-03-04 | stored: 0 | finished: false")
+}
+
+// TestRunWinnerDocuments: at DEBUG, each winner's document is logged, in
+// the order the server sent them, before the count.
+func TestRunWinnerDocuments(t *testing.T) {
+	s := &fakeServer{winners: []string{"30000002", "30000001"}}
+	out, err := runAgency(t, nil, testEnv(s.start(t), writeBets(t, makeBets(3, "Ana"))))
+	if err != nil {
+		t.Fatalf("run: %v\noutput:\n%s", err, out)
+	}
+	got := lines(out, "ganador")
+	want := []string{"action: ganador | result: success | dni: 30000002", "action: ganador | result: success | dni: 30000001"}
+	if !slices.Equal(got, want) {
+		t.Errorf("ganador lines %q, want %q", got, want)
+	}
+	if i, j := strings.Index(out, "action: ganador"), strings.Index(out, "action: consulta_ganadores | result: success"); i < 0 || j < i {
+		t.Errorf("the documents are not logged before the count:\n%s", out)
+	}
 }
 
 // TestRunLotteryDate: rows are judged against the lottery's date, from the

@@ -194,10 +194,18 @@ func (a *agency) awaitAcks(ctx context.Context) error {
 	return nil
 }
 
-// ack waits for the ack of the oldest batch in flight, which must say that
-// the server holds exactly the agency's bets up to the batch's end: then
-// it is progress, which counts the batch's bets as sent. A reject, or an
-// ack that says otherwise, ends the run.
+// ack waits for the ack of the oldest batch in flight, which must say
+// that the server holds exactly the agency's bets up to the batch's end,
+// in count and digest: then it is progress, which counts the batch's bets
+// as sent. A server on a log shared with other servers may hold more by
+// the time it acks — another server stored the agency's next batches first
+// (those of a session lost on it), or the server's own answer for several
+// of them was lost and it found them stored — so the ack may instead say
+// that it holds the agency's bets up to where a later batch in flight
+// ends, with the digest there: that is progress too. Past the batch's end
+// but where no batch in flight ends, the agency cannot check what the
+// server holds: the session is lost, and the next one's welcome checks
+// it. A reject, or an ack that says otherwise, ends the run.
 func (a *agency) ack(ctx context.Context) error {
 	ack, err := a.conn.Ack(ctx)
 	if err != nil {
@@ -205,6 +213,19 @@ func (a *agency) ack(ctx context.Context) error {
 	}
 	want := a.expect[0]
 	a.expect = slices.Delete(a.expect, 0, 1)
+	if ack.Stored > want.end {
+		i := slices.IndexFunc(a.expect, func(e expected) bool { return e.end == ack.Stored })
+		if i < 0 {
+			err := fmt.Errorf("the server holds %d bets after the batch at position %d, past its end %d where no batch in flight ends: connecting again to check them",
+				ack.Stored, ack.First, want.end)
+			return &failure{action: "apuesta_enviada", attrs: []any{"error", err}, err: err, lost: true}
+		}
+		if later := a.expect[i]; ack.Digest != later.digest {
+			return a.ackDiffers(ack, fmt.Sprintf("the server holds %d bets, where a later batch ends: digest %s here there, %s on the server",
+				ack.Stored, later.digest, ack.Digest))
+		}
+		want = a.expect[i]
+	}
 	switch {
 	case ack.Stored != want.end:
 		return a.ackDiffers(ack, fmt.Sprintf("the server holds %d bets after the batch, the agency %d", ack.Stored, want.end))

@@ -70,6 +70,22 @@ func mustBuild(tb testing.TB) (server, client string) {
 	return server, client
 }
 
+// mustBuildNATS builds the NATS server go.mod names, once per test run,
+// for the tests of the jetstream backend, and returns its path.
+func mustBuildNATS(tb testing.TB) string {
+	tb.Helper()
+	out := filepath.Join(binDir, "nats-server")
+	if _, err := os.Stat(out); err == nil {
+		return out
+	}
+	cmd := exec.Command("go", "build", "-trimpath", "-o", out, "github.com/nats-io/nats-server/v2")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("build nats-server: %v\n%s", err, b)
+	}
+	return out
+}
+
 // logLine is one parsed log line: action, result and the other keys.
 type logLine map[string]string
 
@@ -119,8 +135,17 @@ type proc struct {
 // stdout if not nil, which is closed when the process ends.
 func start(tb testing.TB, bin string, env []string, stdout io.WriteCloser) *proc {
 	tb.Helper()
-	p := &proc{cmd: exec.Command(bin), out: &bytes.Buffer{}, done: make(chan error, 1)}
-	p.cmd.Env = env
+	cmd := exec.Command(bin)
+	cmd.Env = env
+	return startCmd(tb, cmd, stdout)
+}
+
+// startCmd is start for a command built by the caller (with arguments,
+// say).
+func startCmd(tb testing.TB, cmd *exec.Cmd, stdout io.WriteCloser) *proc {
+	tb.Helper()
+	bin := cmd.Path
+	p := &proc{cmd: cmd, out: &bytes.Buffer{}, done: make(chan error, 1)}
 	var w io.Writer = p.out
 	if stdout != nil {
 		w = io.MultiWriter(p.out, stdout)
@@ -138,7 +163,11 @@ func start(tb testing.TB, bin string, env []string, stdout io.WriteCloser) *proc
 	}()
 	tb.Cleanup(func() {
 		p.cmd.Process.Kill()
-		<-p.done
+		select {
+		case <-p.done:
+		case <-time.After(time.Minute):
+			tb.Errorf("%s still running a minute after SIGKILL", bin)
+		}
 	})
 	return p
 }
@@ -297,28 +326,38 @@ func mustReadBetsFile(tb testing.TB, path string) []string {
 	return rows
 }
 
+// mustReadAgencyFiles returns the rows of the files, the i-th being
+// agency i+1's, as rowKey writes them.
 func mustReadAgencyFiles(tb testing.TB, files []string) []string {
 	tb.Helper()
 	var rows []string
 	for i, path := range files {
-		f, err := os.Open(path)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		ar := domain.NewAgencyReader(f, i+1)
-		for {
-			b, _, err := ar.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				tb.Fatalf("%s: %v", path, err)
-			}
-			rows = append(rows, rowKey(b))
-		}
-		f.Close()
+		rows = append(rows, mustReadAgencyFile(tb, path, i+1)...)
 	}
 	return rows
+}
+
+// mustReadAgencyFile returns the rows of agency's file, as rowKey writes
+// them, in order.
+func mustReadAgencyFile(tb testing.TB, path string, agency int) []string {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	var rows []string
+	ar := domain.NewAgencyReader(f, agency)
+	for {
+		b, _, err := ar.Next()
+		if err == io.EOF {
+			return rows
+		}
+		if err != nil {
+			tb.Fatalf("%s: %v", path, err)
+		}
+		rows = append(rows, rowKey(b))
+	}
 }
 
 func TestLotteryWithPlantedWinners(t *testing.T) {

@@ -151,3 +151,25 @@ func (c *Cluster) ready() bool {
 	}
 	return leader
 }
+
+// Index returns the node whose client URL is url, as URLs gives them, or
+// -1 if none is.
+func (c *Cluster) Index(url string) int {
+	for i, u := range c.URLs() {
+		if u == url {
+			return i
+		}
+	}
+	return -1
+}
+
+// StreamLeader returns the running node that leads stream, or -1 if none
+// does now.
+func (c *Cluster) StreamLeader(stream string) int {
+	for i, n := range c.nodes {
+		if n.srv != nil && n.srv.JetStreamIsStreamLeader(server.DEFAULT_GLOBAL_ACCOUNT, stream) {
+			return i
+		}
+	}
+	return -1
+}
