@@ -38,7 +38,8 @@ func doneKey(agency int) string { return "done." + strconv.Itoa(agency) }
 
 // Claim creates the lottery's "draw" key, naming this log (see
 // Config.Name): it returns true if it did, or had before, false if
-// another log had.
+// another log had — or this server before a restart: the draw is
+// announced once in the lottery's life.
 func (l *Log) Claim() (bool, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.Timeout)
 	defer cancel()

@@ -53,10 +53,9 @@ import (
 type Config struct {
 	URLs     []string // the NATS servers, nats://host:port: any of the cluster's
 	Replicas int      // 1 or 3: replicas of the stream and the buckets it creates
-	// Name names this server, uniquely among the deployment's: in NATS's
-	// connection list, and in the draw's claim, so that a server
-	// restarted under its name announces the draw again, as a server on
-	// files does. Empty: a random name, new at each Open.
+	// Name names this server in NATS's connection list and in the draw's
+	// claim (with a random token, new at each Open: a server restarted
+	// after the draw does not announce it again).
 	Name string
 	// Prefix names the deployment: its buckets and streams start with
 	// it, so several deployments can share a NATS cluster. Empty:
@@ -99,7 +98,7 @@ type Log struct {
 	bw      *domain.BetsWriter
 	buf     bytes.Buffer
 	closed  bool
-	token   string // names this log in the draw's claim: cfg.Name, or random
+	token   string // names this log in the draw's claim: cfg.Name and a random token
 }
 
 // seen is what the log has seen of an agency's subject: replayed,
@@ -140,12 +139,9 @@ func Open(ctx context.Context, cfg Config, fresh domain.Lottery) (*Log, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to NATS %s: %w", strings.Join(cfg.URLs, ","), err)
 	}
-	token := cfg.Name
-	if token == "" {
-		var nonce [8]byte
-		rand.Read(nonce[:]) // never fails (crypto/rand)
-		token = fmt.Sprintf("%x", nonce)
-	}
+	var nonce [8]byte
+	rand.Read(nonce[:]) // never fails (crypto/rand)
+	token := fmt.Sprintf("%s %x", cfg.Name, nonce)
 	l := &Log{cfg: cfg, nc: nc, agency: make(map[int]*seen), token: token}
 	l.bw = domain.NewBetsWriter(&l.buf, 0)
 	if err := l.open(ctx, fresh); err != nil {

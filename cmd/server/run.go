@@ -210,7 +210,7 @@ func openStore(ctx context.Context, cfg Config, log *slog.Logger) (*actors.Store
 	}
 	urls, _ := parseNatsURLs(cfg.NatsURL) // validated by loadConfig
 	host, _ := os.Hostname()
-	name := net.JoinHostPort(host, strconv.Itoa(cfg.Port)) // unique among the servers, and kept across a restart
+	name := net.JoinHostPort(host, strconv.Itoa(cfg.Port)) // in NATS's connection list and the draw's claim
 	logline.Log(log, slog.LevelInfo, "store_connect", logline.ResultInProgress, "nats_url", strings.Join(urls, ","))
 	st, shared, err := natslog.OpenStore(ctx, natslog.Config{URLs: urls, Replicas: cfg.StoreReplicas, Name: name}, sc)
 	if err != nil {
