@@ -60,9 +60,11 @@ type Config struct {
 	// it, so several deployments can share a NATS cluster. Empty:
 	// "loteria".
 	Prefix string
-	// Timeout bounds each request to JetStream, and how long Open waits
-	// for JetStream to answer and CatchUp rides out a lost NATS server.
-	// Zero: 30 seconds.
+	// Timeout bounds how long Open waits for JetStream to answer, and
+	// how long CatchUp, announcing a done or claiming the draw ride out a
+	// lost NATS server, trying again; each try, and each wait for an
+	// ack, takes at most a quarter of it, and 2 seconds. Zero: 30
+	// seconds.
 	Timeout time.Duration
 }
 
@@ -143,7 +145,11 @@ func Open(ctx context.Context, cfg Config, fresh domain.Lottery) (*Log, error) {
 }
 
 func (l *Log) open(ctx context.Context, fresh domain.Lottery) error {
-	js, err := jetstream.New(l.nc, jetstream.WithPublishAsyncTimeout(l.cfg.Timeout))
+	// An ack is waited for a try's time, not the Timeout: JetStream
+	// leaves unanswered what a stream gets while it elects a leader, and
+	// a store waiting for that answer serves no agency meanwhile. A
+	// message whose ack did not come is one the log catches up on.
+	js, err := jetstream.New(l.nc, jetstream.WithPublishAsyncTimeout(l.try()))
 	if err != nil {
 		return err
 	}
