@@ -175,7 +175,7 @@ func (l *Log) Finish(d domain.Done) error {
 	m.Header.Set(hdrPosition, strconv.FormatUint(s.count, 10))
 	m.Header.Set(hdrTotal, strconv.FormatUint(d.Total, 10))
 	m.Header.Set(hdrDigest, d.Digest.String())
-	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.AckTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), l.try()) // as for Append's acks
 	defer cancel()
 	ack, err := l.js.PublishMsg(ctx, m,
 		jetstream.WithExpectLastSequencePerSubject(s.last),

@@ -64,55 +64,88 @@ func (l *Log) Claim() (bool, error) {
 	return won, err
 }
 
+// pollEvery is how often Watch also lists the dones announced, until it
+// has seen every agency's (a variable for the tests).
+var pollEvery = 2 * time.Second
+
 // Watch calls done with each agency announced done, those announced
 // before it started first, until ctx ends; an agency may come more than
-// once. A watch that ends (its connection lost for good, say) starts
-// again, from the start. Unlike the log's other methods Watch may run in
-// a goroutine of its own, beside the store's.
+// once. Unlike the log's other methods it may run in a goroutine of its
+// own, beside the store's.
+//
+// It watches the lottery's bucket, and until it has seen every agency's
+// done it also lists them every pollEvery: a watch whose consumer was on
+// a NATS server that died learns of it only after missed heartbeats, some
+// 20 seconds, and meanwhile the server would not draw. A watch that ends
+// is made again.
 func (l *Log) Watch(ctx context.Context, done func(agency int) error) error {
-	for {
-		err := l.watch(ctx, done)
-		if ctx.Err() != nil {
-			return nil
+	seen := map[int]bool{}
+	deliver := func(key string) error {
+		a, err := strconv.Atoi(strings.TrimPrefix(key, "done."))
+		if err != nil || !strings.HasPrefix(key, "done.") {
+			return fmt.Errorf("%w: key %q in the lottery's bucket", domain.ErrCorrupt, key)
 		}
-		if errors.Is(err, domain.ErrCorrupt) || errors.Is(err, errCallback) {
-			return err
-		}
-		select { // the watch ended: NATS will be back, or ctx will end
-		case <-ctx.Done():
-			return nil
-		case <-time.After(time.Second):
-		}
+		seen[a] = true
+		return done(a)
 	}
-}
-
-// errCallback marks the error of Watch's callback.
-var errCallback = errors.New("watch callback")
-
-func (l *Log) watch(ctx context.Context, done func(agency int) error) error {
-	w, err := l.kv.Watch(ctx, "done.*")
-	if err != nil {
-		return fmt.Errorf("watch the dones: %w", err)
-	}
-	defer w.Stop()
+	var w jetstream.KeyWatcher
+	defer func() {
+		if w != nil {
+			w.Stop()
+		}
+	}()
+	tick := time.NewTicker(pollEvery)
+	defer tick.Stop()
 	for {
+		if w == nil {
+			w, _ = l.kv.Watch(ctx, "done.*") // failed: again at the next tick
+		}
+		var updates <-chan jetstream.KeyValueEntry
+		if w != nil {
+			updates = w.Updates()
+		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case e, ok := <-w.Updates():
+		case e, ok := <-updates:
 			if !ok {
-				return errors.New("the watch of the dones ended")
+				w = nil // its subscription ended: made again at the next tick
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-tick.C:
+				}
+				continue
 			}
 			if e == nil || e.Operation() != jetstream.KeyValuePut {
 				continue // the end of those announced before, or not a put
 			}
-			a, err := strconv.Atoi(strings.TrimPrefix(e.Key(), "done."))
-			if err != nil {
-				return fmt.Errorf("%w: key %q in the lottery's bucket", domain.ErrCorrupt, e.Key())
+			if err := deliver(e.Key()); err != nil {
+				return err
 			}
-			if err := done(a); err != nil {
-				return fmt.Errorf("%w: %w", errCallback, err)
+		case <-tick.C:
+			if len(seen) < l.lottery.Agencies {
+				if err := l.listDones(ctx, deliver); err != nil {
+					return err
+				}
 			}
 		}
 	}
+}
+
+// listDones calls deliver with the key of each done announced, within a
+// try: a list that fails is tried again at Watch's next tick.
+func (l *Log) listDones(ctx context.Context, deliver func(key string) error) error {
+	ctx, cancel := context.WithTimeout(ctx, l.try())
+	defer cancel()
+	keys, err := l.kv.ListKeysFiltered(ctx, "done.*")
+	if err != nil {
+		return nil
+	}
+	for k := range keys.Keys() {
+		if err := deliver(k); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -62,13 +62,11 @@ type Config struct {
 	// "loteria".
 	Prefix string
 	// Timeout bounds how long Open waits for JetStream to answer, and
-	// how long a read (Replay, CatchUp) or an announcement keeps trying
-	// while the stream does not answer. Zero: 30 seconds.
+	// how long CatchUp, announcing a done or claiming the draw ride out a
+	// lost NATS server, trying again; each try, and each wait for an
+	// ack, takes at most a quarter of it, and 2 seconds. Zero: 30
+	// seconds.
 	Timeout time.Duration
-	// AckTimeout bounds the wait for a message's ack: an append whose ack
-	// does not come is judged again once the stream answers (see
-	// Append). Zero: 5 seconds.
-	AckTimeout time.Duration
 }
 
 // Header names of the log's messages.
@@ -125,9 +123,6 @@ func Open(ctx context.Context, cfg Config, fresh domain.Lottery) (*Log, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	if cfg.AckTimeout <= 0 {
-		cfg.AckTimeout = 5 * time.Second
-	}
 	opts := []nats.Option{
 		nats.Name(cfg.Name),
 		nats.MaxReconnects(-1),
@@ -152,7 +147,11 @@ func Open(ctx context.Context, cfg Config, fresh domain.Lottery) (*Log, error) {
 }
 
 func (l *Log) open(ctx context.Context, fresh domain.Lottery) error {
-	js, err := jetstream.New(l.nc, jetstream.WithPublishAsyncTimeout(l.cfg.AckTimeout))
+	// An ack is waited for a try's time, not the Timeout: JetStream
+	// leaves unanswered what a stream gets while it elects a leader, and
+	// a store waiting for that answer serves no agency meanwhile. A
+	// message whose ack did not come is one the log catches up on.
+	js, err := jetstream.New(l.nc, jetstream.WithPublishAsyncTimeout(l.try()))
 	if err != nil {
 		return err
 	}

@@ -342,3 +342,50 @@ func TestCatchUpAcrossLostLeader(t *testing.T) {
 		t.Errorf("server b opened agency 1's session at %d bets, want the 100 server a stored", got)
 	}
 }
+
+// TestAppendAcrossLostLeader: the NATS server leading the stream goes away
+// while a store's appends wait for their acks. JetStream leaves what the
+// stream got meanwhile unanswered; the store must give up on those acks
+// soon, catch up and carry on once another leader is elected — well within
+// the Timeout, not after it, for it serves no agency while it waits.
+func TestAppendAcrossLostLeader(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a three-node cluster: not with -short")
+	}
+	c := natstest.Start(t, 3)
+	cfg := config(c, 3, "ackwait")
+	cfg.Timeout = 30 * time.Second
+	s := startStore(t, cfg, 1)
+	ss := open(t, s, 1, 1)
+	const total, batch = 4000, 20
+	file := bets(1, 0, total, 0)
+	ctx := context.Background()
+	var fs []*actors.AppendFuture
+	var stopped time.Time
+	for pos := 0; pos < total; pos += batch {
+		f, err := ss.Enqueue(ctx, uint64(pos), file[pos:pos+batch], 0, nil)
+		if err != nil {
+			t.Fatalf("Enqueue at %d: %v", pos, err)
+		}
+		fs = append(fs, f)
+		if pos == total/4 {
+			i := c.StreamLeader(s.log.Stream())
+			if i < 0 {
+				t.Fatalf("stream %s has no leader", s.log.Stream())
+			}
+			c.Stop(i)
+			stopped = time.Now()
+		}
+	}
+	for i, f := range fs {
+		if _, err := f.Wait(ctx); err != nil {
+			t.Fatalf("append at %d: %v", i*batch, err)
+		}
+	}
+	if took := time.Since(stopped); took > cfg.Timeout/2 {
+		t.Errorf("the appends took %v after the leader stopped, want well under the %v Timeout", took.Round(time.Millisecond), cfg.Timeout)
+	}
+	if rec := startStore(t, cfg, 1).Recovered(); rec.Stored[0] != total {
+		t.Errorf("the stream holds %d bets, want %d", rec.Stored[0], total)
+	}
+}

@@ -15,9 +15,10 @@ import (
 // seed; CHAOS_SEED=N go test -run 'ClusterChaos/Name' ./cmd/e2e replays it.
 func TestClusterChaos(t *testing.T) {
 	files, winners := chaosData(t)
+	data := readLotteryData(t, files, winners)
 	t.Run("ServerKilled", func(t *testing.T) {
 		rng := chaosSeed(t)
-		c := startCluster(t, files, winners)
+		c := startCluster(t, data)
 		c.awaitFirstAck()
 		pause(rng, 0, 300*time.Millisecond)
 		c.killServer(rng.IntN(clusterSize))
@@ -25,7 +26,7 @@ func TestClusterChaos(t *testing.T) {
 	})
 	t.Run("ServerKilledAndRestarted", func(t *testing.T) {
 		rng := chaosSeed(t)
-		c := startCluster(t, files, winners)
+		c := startCluster(t, data)
 		c.awaitFirstAck()
 		pause(rng, 0, 300*time.Millisecond)
 		j := rng.IntN(clusterSize)
@@ -36,7 +37,7 @@ func TestClusterChaos(t *testing.T) {
 	})
 	t.Run("NATSNodeKilled", func(t *testing.T) {
 		rng := chaosSeed(t)
-		c := startCluster(t, files, winners)
+		c := startCluster(t, data)
 		c.awaitFirstAck()
 		pause(rng, 0, 300*time.Millisecond)
 		c.killNode(c.streamLeader())
@@ -44,7 +45,7 @@ func TestClusterChaos(t *testing.T) {
 	})
 	t.Run("NATSNodeKilledAndRestarted", func(t *testing.T) {
 		rng := chaosSeed(t)
-		c := startCluster(t, files, winners)
+		c := startCluster(t, data)
 		c.awaitFirstAck()
 		pause(rng, 0, 300*time.Millisecond)
 		i := c.streamLeader()
@@ -55,7 +56,7 @@ func TestClusterChaos(t *testing.T) {
 	})
 	t.Run("NATSNodeThenServerKilled", func(t *testing.T) {
 		rng := chaosSeed(t)
-		c := startCluster(t, files, winners)
+		c := startCluster(t, data)
 		c.awaitFirstAck()
 		pause(rng, 0, 300*time.Millisecond)
 		i := c.streamLeader()

@@ -221,9 +221,7 @@ type cluster struct {
 	nats           []*natsNode
 	servers        []*lotteryServer
 	agencies       []*watched
-	files          []string
-	rows           []int // valid rows per file
-	winners        []int
+	data           lotteryData
 	faults         []fault
 	began          time.Time // the agencies' start
 	stream         string    // the lottery's stream, as the servers name it
@@ -233,18 +231,62 @@ type cluster struct {
 // cluster runs.
 const clusterSize = 3
 
+// lotteryData is the agencies' files, agency i+1's at index i, and what
+// the lottery must end with, read once for every scenario over them.
+type lotteryData struct {
+	files   []string
+	winners []int      // how many each agency wins
+	rows    [][]string // each file's rows, as rowKey writes them, in order
+	docs    [][]string // the documents of each file's winning rows, in order
+}
+
+// readLotteryData reads the files chaosData wrote, with its winners.
+func readLotteryData(tb testing.TB, files []string, winners []int) lotteryData {
+	tb.Helper()
+	d := lotteryData{files: files, winners: winners}
+	for i, path := range files {
+		rows, docs := mustReadAgency(tb, path, i+1)
+		if len(docs) != winners[i] {
+			tb.Fatalf("%s has %d winning rows, want %d", path, len(docs), winners[i])
+		}
+		d.rows, d.docs = append(d.rows, rows), append(d.docs, docs)
+	}
+	return d
+}
+
+// mustReadAgency returns the rows of agency's file, as rowKey writes them,
+// and the documents of its winning rows, in order.
+func mustReadAgency(tb testing.TB, path string, agency int) (rows, docs []string) {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	ar := domain.NewAgencyReader(f, agency)
+	for {
+		b, _, err := ar.Next()
+		if err == io.EOF {
+			return rows, docs
+		}
+		if err != nil {
+			tb.Fatalf("%s: %v", path, err)
+		}
+		rows = append(rows, rowKey(b))
+		if b.Wins() {
+			docs = append(docs, b.Document)
+		}
+	}
+}
+
 // startCluster starts the NATS cluster, the lottery servers once they
 // have opened the lottery's stream, and one agency per file: agency n
 // starts at server n mod 3 (counting servers from 0), so the load
 // spreads, and goes on round the list.
-func startCluster(t *testing.T, files []string, winners []int) *cluster {
+func startCluster(t *testing.T, data lotteryData) *cluster {
 	t.Helper()
 	server, client := mustBuild(t)
-	c := &cluster{t: t, server: server, client: client, natsBin: mustBuildNATS(t), dir: t.TempDir(),
-		files: files, winners: winners}
-	for _, f := range files {
-		c.rows = append(c.rows, len(mustReadAgencyFile(t, f, len(c.rows)+1)))
-	}
+	c := &cluster{t: t, server: server, client: client, natsBin: mustBuildNATS(t), dir: t.TempDir(), data: data}
 	c.startNATS()
 	for j := range clusterSize {
 		c.servers = append(c.servers, &lotteryServer{port: "0"})
@@ -254,7 +296,7 @@ func startCluster(t *testing.T, files []string, winners []int) *cluster {
 		c.awaitListen(j)
 	}
 	c.began = time.Now()
-	for i := range files {
+	for i := range data.files {
 		c.agencies = append(c.agencies, c.startAgency(i))
 	}
 	t.Cleanup(c.dumpOnFailure) // before the processes are killed
@@ -354,7 +396,7 @@ func (c *cluster) natsURLs() []string {
 func (c *cluster) startServer(j int) {
 	s := c.servers[j]
 	cmd := exec.Command(c.server)
-	cmd.Env = []string{"SERVER_IP=127.0.0.1", "SERVER_PORT=" + s.port, "SERVER_AGENCIES=" + strconv.Itoa(len(c.files)),
+	cmd.Env = []string{"SERVER_IP=127.0.0.1", "SERVER_PORT=" + s.port, "SERVER_AGENCIES=" + strconv.Itoa(len(c.data.files)),
 		"SERVER_STORE_BACKEND=jetstream", "SERVER_NATS_URL=" + strings.Join(c.natsURLs(), ","), "SERVER_STORE_REPLICAS=3",
 		"SERVER_STORE_PATH=" + filepath.Join(c.dir, fmt.Sprintf("server%d.csv", j+1))} // not used by this backend
 	w := startWatchedCmd(c.t, fmt.Sprintf("server%d", j+1), cmd)
@@ -391,7 +433,7 @@ func (c *cluster) startAgency(i int) *watched {
 	}
 	cmd := exec.Command(c.client)
 	cmd.Env = []string{"CLI_ID=" + strconv.Itoa(i+1), "CLI_SERVER_ADDRESS=" + strings.Join(addrs, ","),
-		"CLI_DATA_PATH=" + c.files[i], "CLI_RETRY_DEADLINE=60s", "CLI_LOG_LEVEL=DEBUG"}
+		"CLI_DATA_PATH=" + c.data.files[i], "CLI_RETRY_DEADLINE=60s", "CLI_LOG_LEVEL=DEBUG"}
 	return startWatchedCmd(c.t, fmt.Sprintf("agency%d", i+1), cmd)
 }
 
@@ -514,14 +556,14 @@ func (c *cluster) finish() {
 		}
 		lines := a.logs()
 		q := find(lines, "consulta_ganadores")
-		if len(q) == 0 || q[len(q)-1]["result"] != "success" || q[len(q)-1]["cant_ganadores"] != strconv.Itoa(c.winners[i]) {
-			t.Errorf("agency %d: winners lines %v, want one with %d", i+1, q, c.winners[i])
+		if len(q) == 0 || q[len(q)-1]["result"] != "success" || q[len(q)-1]["cant_ganadores"] != strconv.Itoa(c.data.winners[i]) {
+			t.Errorf("agency %d: winners lines %v, want one with %d", i+1, q, c.data.winners[i])
 		}
 		var docs []string
 		for _, l := range find(lines, "ganador") {
 			docs = append(docs, l["dni"])
 		}
-		if want := winnerDocs(t, c.files[i], i+1); !slices.Equal(docs, want) {
+		if want := c.data.docs[i]; !slices.Equal(docs, want) {
 			t.Errorf("agency %d was told winners %v, want its file's %v", i+1, docs, want)
 		}
 		assertNoFail(t, fmt.Sprintf("agency %d", i+1), lines)
@@ -530,12 +572,20 @@ func (c *cluster) finish() {
 	c.reportFailovers()
 	stopping := time.Now()
 
+	lastDone := c.lastDone()
 	for j, s := range c.servers {
 		if s.up {
 			w := s.runs[len(s.runs)-1]
-			w.await(t, 60*time.Second, "draw line", func(s stamped) bool {
+			drew := w.await(t, 60*time.Second, "draw line", func(s stamped) bool {
 				return s.log["action"] == "sorteo" || s.log["action"] == "draw_followed"
 			})
+			since := lastDone
+			if l := w.await(t, 0, "listen line", func(s stamped) bool { return s.log["action"] == "listen" }); l.at.After(since) {
+				since = l.at // restarted after the last done: it draws at start
+			}
+			if late := drew.at.Sub(since); late > drawWithin {
+				t.Errorf("server%d drew %v after it could (every agency done, and it listening), want within %v", j+1, late.Round(time.Millisecond), drawWithin)
+			}
 			if err := w.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
@@ -552,6 +602,25 @@ func (c *cluster) finish() {
 	c.checkStream()
 	t.Logf("servers drew and stopped in %v; the stream read back in %v",
 		checking.Sub(stopping).Round(time.Millisecond), time.Since(checking).Round(time.Millisecond))
+}
+
+// drawWithin bounds how long a server still running may take to draw once
+// every agency is done (it learns of the others' dones from the bucket).
+const drawWithin = 15 * time.Second
+
+// lastDone returns when the last agency logged that the server holds its
+// done.
+func (c *cluster) lastDone() time.Time {
+	var last time.Time
+	for _, a := range c.agencies {
+		lines, _ := a.snapshot()
+		for _, s := range lines {
+			if s.log["action"] == "done" && s.at.After(last) {
+				last = s.at
+			}
+		}
+	}
+	return last
 }
 
 // lastExit returns when the last agency exited.
@@ -582,7 +651,8 @@ func (c *cluster) checkDraw() {
 	}
 	total := 0
 	var per []string
-	for i, n := range c.rows {
+	for i, rows := range c.data.rows {
+		n := len(rows)
 		total += n
 		per = append(per, fmt.Sprintf("%d=%d", i+1, n))
 	}
@@ -591,7 +661,7 @@ func (c *cluster) checkDraw() {
 		t.Errorf("sorteo line %v, want success with bets %d and per_agency %s", s, total, strings.Join(per, ","))
 	}
 	winners := 0
-	for _, w := range c.winners {
+	for _, w := range c.data.winners {
 		winners += w
 	}
 	if s["ganadores"] != strconv.Itoa(winners) {
@@ -601,7 +671,8 @@ func (c *cluster) checkDraw() {
 
 // checkStream reads the lottery's stream back, as a server recovering it
 // would, and checks it holds each file's rows exactly once, in the file's
-// order, and each agency's done with its file's total.
+// order, and nothing else — so, as multisets too, the bets sent: 0 lost,
+// 0 doubled — and each agency's done with its file's total.
 func (c *cluster) checkStream() {
 	t := c.t
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -611,13 +682,15 @@ func (c *cluster) checkStream() {
 		t.Fatalf("open the stream: %v", err)
 	}
 	defer log.Close()
-	byAgency := map[int][]string{}
-	var all []string
+	got := make([][]string, len(c.data.files))
+	others := 0 // rows of agencies the lottery does not have
 	dones := map[int]uint64{}
 	err = log.Replay(func(r domain.Row) error {
-		k := rowKey(r.Bet)
-		byAgency[r.Agency] = append(byAgency[r.Agency], k)
-		all = append(all, k)
+		if r.Agency < 1 || r.Agency > len(got) {
+			others++
+			return nil
+		}
+		got[r.Agency-1] = append(got[r.Agency-1], rowKey(r.Bet))
 		return nil
 	}, func(d domain.Done) error {
 		dones[d.Agency] = d.Total
@@ -626,13 +699,15 @@ func (c *cluster) checkStream() {
 	if err != nil {
 		t.Fatalf("replay the stream: %v", err)
 	}
-	assertSameRows(t, all, mustReadAgencyFiles(t, c.files))
-	for i, f := range c.files {
-		if k := firstDifference(byAgency[i+1], mustReadAgencyFile(t, f, i+1)); k >= 0 {
-			t.Errorf("agency %d: the stream's %d rows are not its file's %d, in order: they differ first at row %d", i+1, len(byAgency[i+1]), c.rows[i], k)
+	if others > 0 {
+		t.Errorf("the stream holds %d rows of agencies outside 1..%d", others, len(got))
+	}
+	for i, want := range c.data.rows {
+		if k := firstDifference(got[i], want); k >= 0 {
+			t.Errorf("agency %d: the stream's %d rows are not its file's %d, in order: they differ first at row %d", i+1, len(got[i]), len(want), k)
 		}
-		if dones[i+1] != uint64(c.rows[i]) {
-			t.Errorf("agency %d: done with %d bets in the stream, want %d", i+1, dones[i+1], c.rows[i])
+		if dones[i+1] != uint64(len(want)) {
+			t.Errorf("agency %d: done with %d bets in the stream, want %d", i+1, dones[i+1], len(want))
 		}
 	}
 }
@@ -705,29 +780,4 @@ func firstDifference(a, b []string) int {
 		return min(len(a), len(b))
 	}
 	return -1
-}
-
-// winnerDocs returns the documents of the winning bets of agency's file, in
-// the file's order: what the agency must be told.
-func winnerDocs(tb testing.TB, path string, agency int) []string {
-	tb.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	var docs []string
-	ar := domain.NewAgencyReader(f, agency)
-	for {
-		b, _, err := ar.Next()
-		if err == io.EOF {
-			return docs
-		}
-		if err != nil {
-			tb.Fatalf("%s: %v", path, err)
-		}
-		if b.Wins() {
-			docs = append(docs, b.Document)
-		}
-	}
 }
