@@ -65,8 +65,8 @@ func (l *Log) Claim() (bool, error) {
 }
 
 // pollEvery is how often Watch also lists the dones announced, until it
-// has seen every agency's (a variable for the tests).
-var pollEvery = 2 * time.Second
+// has seen every agency's.
+const pollEvery = 2 * time.Second
 
 // Watch calls done with each agency announced done, those announced
 // before it started first, until ctx ends; an agency may come more than
