@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -16,49 +17,37 @@ import (
 func TestClusterChaos(t *testing.T) {
 	files, winners := chaosData(t)
 	data := readLotteryData(t, files, winners)
-	t.Run("ServerKilled", func(t *testing.T) {
-		rng := chaosSeed(t)
-		c := startCluster(t, data)
-		c.awaitFirstAck()
-		pause(rng, 0, 300*time.Millisecond)
+	// midIngest runs faults on a fresh cluster once the first bets are
+	// acknowledged, after a random pause, then checks the lottery.
+	midIngest := func(name string, faults func(c *cluster, rng *rand.Rand)) {
+		t.Run(name, func(t *testing.T) {
+			rng := chaosSeed(t)
+			c := startCluster(t, data)
+			c.awaitFirstAck()
+			pause(rng, 0, 300*time.Millisecond)
+			faults(c, rng)
+			c.finish()
+		})
+	}
+	midIngest("ServerKilled", func(c *cluster, rng *rand.Rand) {
 		c.killServer(rng.IntN(clusterSize))
-		c.finish()
 	})
-	t.Run("ServerKilledAndRestarted", func(t *testing.T) {
-		rng := chaosSeed(t)
-		c := startCluster(t, data)
-		c.awaitFirstAck()
-		pause(rng, 0, 300*time.Millisecond)
+	midIngest("ServerKilledAndRestarted", func(c *cluster, rng *rand.Rand) {
 		j := rng.IntN(clusterSize)
 		c.killServer(j)
 		pause(rng, 100*time.Millisecond, 2*time.Second)
 		c.restartServer(j)
-		c.finish()
 	})
-	t.Run("NATSNodeKilled", func(t *testing.T) {
-		rng := chaosSeed(t)
-		c := startCluster(t, data)
-		c.awaitFirstAck()
-		pause(rng, 0, 300*time.Millisecond)
+	midIngest("NATSNodeKilled", func(c *cluster, rng *rand.Rand) {
 		c.killNode(c.streamLeader())
-		c.finish()
 	})
-	t.Run("NATSNodeKilledAndRestarted", func(t *testing.T) {
-		rng := chaosSeed(t)
-		c := startCluster(t, data)
-		c.awaitFirstAck()
-		pause(rng, 0, 300*time.Millisecond)
+	midIngest("NATSNodeKilledAndRestarted", func(c *cluster, rng *rand.Rand) {
 		i := c.streamLeader()
 		c.killNode(i)
 		pause(rng, 100*time.Millisecond, 2*time.Second)
 		c.restartNode(i)
-		c.finish()
 	})
-	t.Run("NATSNodeThenServerKilled", func(t *testing.T) {
-		rng := chaosSeed(t)
-		c := startCluster(t, data)
-		c.awaitFirstAck()
-		pause(rng, 0, 300*time.Millisecond)
+	midIngest("NATSNodeThenServerKilled", func(c *cluster, rng *rand.Rand) {
 		i := c.streamLeader()
 		c.killNode(i)
 		pause(rng, 50*time.Millisecond, 500*time.Millisecond)
@@ -68,6 +57,5 @@ func TestClusterChaos(t *testing.T) {
 		c.restartNode(i)
 		pause(rng, 100*time.Millisecond, 2*time.Second)
 		c.restartServer(j)
-		c.finish()
 	})
 }
