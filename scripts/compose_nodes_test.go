@@ -190,11 +190,15 @@ func TestGeneratorThreeNodes(t *testing.T) {
 	t.Run("Agencies", func(t *testing.T) {
 		env := mustServices(t, out)
 		port := strconv.Itoa(serverPort(t))
-		addresses := "server1:" + port + ",server2:" + port + ",server3:" + port
 		for i := 1; i <= 3; i++ {
 			name := fmt.Sprintf("client%d", i)
-			if got := env[name]["CLI_SERVER_ADDRESS"]; got != addresses {
-				t.Errorf("%s: CLI_SERVER_ADDRESS=%q, want %q", name, got, addresses)
+			// Each agency starts at its own server: they spread.
+			var addresses []string
+			for k := range 3 {
+				addresses = append(addresses, fmt.Sprintf("server%d:%s", (i-1+k)%3+1, port))
+			}
+			if got, want := env[name]["CLI_SERVER_ADDRESS"], strings.Join(addresses, ","); got != want {
+				t.Errorf("%s: CLI_SERVER_ADDRESS=%q, want %q", name, got, want)
 			}
 			if got := env[name]["CLI_ID"]; got != strconv.Itoa(i) {
 				t.Errorf("%s: CLI_ID=%q", name, got)

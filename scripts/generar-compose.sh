@@ -29,7 +29,9 @@
 # routed to the other two; servers server1, server2 and server3, each told
 # SERVER_STORE_BACKEND=jetstream, SERVER_NATS_URL (the three nodes) and
 # SERVER_STORE_REPLICAS=3, with N and the secrets as the single server;
-# and the agencies, each told CLI_SERVER_ADDRESS (the three servers). As
+# and the agencies, each told CLI_SERVER_ADDRESS (the three servers,
+# agency i's list starting at server (i-1) mod 3 + 1, so that the agencies
+# spread over the servers and fail over round the list). As
 # the single server's bets file, each node's store is in its container's
 # writable layer, not on a volume: it survives a restart of the container,
 # and `down` then `up` is a fresh lottery. The nodes and the servers
@@ -233,7 +235,15 @@ client() {
     environment:
       - CLI_ID=$1
 YAML
-  [ "$nodes" -eq 1 ] || echo "      - CLI_SERVER_ADDRESS=server1:12345,server2:12345,server3:12345"
+  if [ "$nodes" -eq 3 ]; then
+    # Agency I starts at server (I-1) mod 3 + 1 and fails over round the
+    # list, so the agencies spread over the three servers.
+    local list='' k
+    for k in 0 1 2; do
+      list+="${list:+,}server$((($1 - 1 + k) % 3 + 1)):12345"
+    done
+    echo "      - CLI_SERVER_ADDRESS=$list"
+  fi
   if [ "$1" -eq 1 ] && [ ${#bet[@]} -eq 5 ]; then
     yaml_env NOMBRE "${bet[0]}"
     yaml_env APELLIDO "${bet[1]}"

@@ -15,7 +15,8 @@
 # store in RUN_DIR/natsI), servers server1, server2 and server3 (told
 # SERVER_STORE_BACKEND=jetstream, SERVER_NATS_URL the three nodes and
 # SERVER_STORE_REPLICAS=3) and the agencies, each told the three servers'
-# addresses in CLI_SERVER_ADDRESS. Everything listens on 127.0.0.1, on
+# addresses in CLI_SERVER_ADDRESS (agency i's list starting at server
+# (i-1) mod 3 + 1). Everything listens on 127.0.0.1, on
 # ports nothing listens on yet: the servers' from SERVER_PORT (12345) up,
 # the nodes' from NATS_PORT (4222) up and their routes' from
 # NATS_CLUSTER_PORT (6222) up (bases under the kernel's ephemeral ports,
@@ -156,7 +157,15 @@ fi
 
 pids=()
 for i in $(seq 1 "$n"); do
-  start "client$i" env CLI_ID="$i" CLI_SERVER_ADDRESS="$addresses" \
+  list=$addresses
+  if [ "$nodes" -eq 3 ]; then
+    # Agency i starts at server (i-1) mod 3 + 1, so the agencies spread.
+    list=''
+    for k in 0 1 2; do
+      list+="${list:+,}127.0.0.1:${server_ports[(i - 1 + k) % 3 + 1]}"
+    done
+  fi
+  start "client$i" env CLI_ID="$i" CLI_SERVER_ADDRESS="$list" \
     CLI_DATA_PATH="$data/agency-$i.csv" "$bin/client"
   pids+=("$pid")
 done

@@ -236,9 +236,11 @@ func TestRunNativeThreeNodes(t *testing.T) {
 			t.Errorf("%s was given port %d (%s), on which something listens", who, p, k)
 		}
 	}
-	for _, name := range []string{"client1", "client2"} {
-		if got := vars[name]["CLI_SERVER_ADDRESS"]; got != strings.Join(addresses, ",") {
-			t.Errorf("%s: CLI_SERVER_ADDRESS=%q, want the three servers %q", name, got, strings.Join(addresses, ","))
+	for i, name := range []string{"client1", "client2"} {
+		// Agency i+1 starts at server i+1: the agencies spread.
+		want := strings.Join(append(slices.Clone(addresses[i:]), addresses[:i]...), ",")
+		if got := vars[name]["CLI_SERVER_ADDRESS"]; got != want {
+			t.Errorf("%s: CLI_SERVER_ADDRESS=%q, want the three servers from server%d: %q", name, got, i+1, want)
 		}
 	}
 
