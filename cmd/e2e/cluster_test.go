@@ -150,22 +150,37 @@ func (w *watched) awaitAction(tb testing.TB, d time.Duration, action string) log
 	return w.await(tb, d, action+" line", func(s stamped) bool { return s.log["action"] == action }).log
 }
 
-// exit waits for the process to exit, at most d, and returns its error.
+// exit waits for the process to exit, at most d, and returns its error,
+// once every line of its output has been read.
 func (w *watched) exit(tb testing.TB, d time.Duration) error {
 	tb.Helper()
+	var err error
 	select {
-	case err := <-w.done: // exited already: whatever d is
-		w.done <- err // keep it for Cleanup
-		return err
+	case err = <-w.done: // exited already: whatever d is
 	default:
+		select {
+		case err = <-w.done:
+		case <-time.After(d):
+			tb.Fatalf("%s still running after %v:\n%s", w.name, d, w.text())
+		}
 	}
-	select {
-	case err := <-w.done:
-		w.done <- err
-		return err
-	case <-time.After(d):
-		tb.Fatalf("%s still running after %v:\n%s", w.name, d, w.text())
-		return nil
+	w.done <- err // keep it for Cleanup
+	// The output's pipe is closed once the process has exited, but the
+	// reader may still hold its last lines.
+	timeout := time.NewTimer(10 * time.Second)
+	defer timeout.Stop()
+	for {
+		w.mu.Lock()
+		ended, grew := !w.ended.IsZero(), w.grew
+		w.mu.Unlock()
+		if ended {
+			return err
+		}
+		select {
+		case <-grew:
+		case <-timeout.C:
+			tb.Fatalf("%s exited, and its output has not ended 10 s on:\n%s", w.name, w.text())
+		}
 	}
 }
 
@@ -210,6 +225,7 @@ type fault struct {
 	at   time.Time
 	what string
 	kill bool
+	who  string // in Docker: the container killed or started
 }
 
 // cluster is a whole deployment on the jetstream backend, for one test.
@@ -502,34 +518,49 @@ func (c *cluster) restartNode(i int) {
 // one whose loss makes JetStream elect another while the bets come in.
 func (c *cluster) streamLeader() int {
 	c.t.Helper()
-	nc, err := nats.Connect(strings.Join(c.natsURLs(), ","), nats.Timeout(10*time.Second))
+	leader := streamLeaderOf(c.t, c.natsURLs(), c.stream, "")
+	for i, n := range c.nats {
+		if n.name == leader {
+			return i
+		}
+	}
+	c.t.Fatalf("stream %s is led by %q, not a node of the cluster", c.stream, leader)
+	return -1
+}
+
+// streamLeaderOf returns the name of the NATS node that leads stream,
+// asking the nodes at urls, once one other than not ("": any) leads it,
+// within 30 s.
+func streamLeaderOf(tb testing.TB, urls []string, stream, not string) string {
+	tb.Helper()
+	nc, err := nats.Connect(strings.Join(urls, ","), nats.Timeout(10*time.Second))
 	if err != nil {
-		c.t.Fatalf("connect to NATS: %v", err)
+		tb.Fatalf("connect to NATS: %v", err)
 	}
 	defer nc.Close()
 	js, err := jetstream.New(nc)
 	if err != nil {
-		c.t.Fatal(err)
+		tb.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	deadline := time.Now().Add(30 * time.Second)
+	leader := ""
 	for {
-		leader := ""
-		if s, err := js.Stream(ctx, c.stream); err == nil {
+		// A request the stream's dead leader would have answered gets no
+		// answer: each is bounded on its own.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		if s, err := js.Stream(ctx, stream); err == nil {
 			if info, err := s.Info(ctx); err == nil && info.Cluster != nil {
 				leader = info.Cluster.Leader
 			}
 		}
-		for i, n := range c.nats {
-			if n.name == leader {
-				return i
-			}
+		cancel()
+		if leader != "" && leader != not {
+			return leader
 		}
-		select {
-		case <-ctx.Done():
-			c.t.Fatalf("stream %s has no leader: %v", c.stream, ctx.Err())
-		case <-time.After(50 * time.Millisecond): // polling JetStream, bounded by ctx
+		if time.Now().After(deadline) {
+			tb.Fatalf("stream %s is led by %q 30 s on, want a leader other than %q", stream, leader, not)
 		}
+		time.Sleep(50 * time.Millisecond) // polling JetStream, bounded by deadline
 	}
 }
 
@@ -637,35 +668,51 @@ func (c *cluster) lastExit() time.Time {
 // checkDraw checks the servers' logs, every run's: one sorteo line, with
 // every bet of the files, and no fail line.
 func (c *cluster) checkDraw() {
-	t := c.t
-	var sorteos []logLine
+	var runs []serverRun
 	for j, s := range c.servers {
 		for k, w := range s.runs {
-			lines := w.logs()
-			sorteos = append(sorteos, find(lines, "sorteo")...)
-			assertNoFail(t, fmt.Sprintf("server%d (run %d)", j+1, k+1), lines)
+			runs = append(runs, serverRun{fmt.Sprintf("server%d (run %d)", j+1, k+1), w.logs()})
 		}
 	}
+	assertOneDraw(c.t, runs, c.data)
+}
+
+// serverRun is the log of one run of a lottery server.
+type serverRun struct {
+	who   string
+	lines []logLine
+}
+
+// assertOneDraw checks the lottery servers' runs: no fail line, and one
+// sorteo line in all of them, which counts every bet of the files, by
+// agency, and their winners.
+func assertOneDraw(tb testing.TB, runs []serverRun, data lotteryData) {
+	tb.Helper()
+	var sorteos []logLine
+	for _, r := range runs {
+		sorteos = append(sorteos, find(r.lines, "sorteo")...)
+		assertNoFail(tb, r.who, r.lines)
+	}
 	if len(sorteos) != 1 {
-		t.Fatalf("the servers logged %d sorteo lines, want exactly 1: %v", len(sorteos), sorteos)
+		tb.Fatalf("the servers logged %d sorteo lines, want exactly 1: %v", len(sorteos), sorteos)
 	}
 	total := 0
 	var per []string
-	for i, rows := range c.data.rows {
+	for i, rows := range data.rows {
 		n := len(rows)
 		total += n
 		per = append(per, fmt.Sprintf("%d=%d", i+1, n))
 	}
 	s := sorteos[0]
 	if s["result"] != "success" || s["bets"] != strconv.Itoa(total) || s["per_agency"] != strings.Join(per, ",") {
-		t.Errorf("sorteo line %v, want success with bets %d and per_agency %s", s, total, strings.Join(per, ","))
+		tb.Errorf("sorteo line %v, want success with bets %d and per_agency %s", s, total, strings.Join(per, ","))
 	}
 	winners := 0
-	for _, w := range c.data.winners {
+	for _, w := range data.winners {
 		winners += w
 	}
 	if s["ganadores"] != strconv.Itoa(winners) {
-		t.Errorf("sorteo line %v, want %d ganadores", s, winners)
+		tb.Errorf("sorteo line %v, want %d ganadores", s, winners)
 	}
 }
 
@@ -673,16 +720,19 @@ func (c *cluster) checkDraw() {
 // would, and checks it holds each file's rows exactly once, in the file's
 // order, and nothing else — so, as multisets too, the bets sent: 0 lost,
 // 0 doubled — and each agency's done with its file's total.
-func (c *cluster) checkStream() {
-	t := c.t
+func (c *cluster) checkStream() { assertStreamHolds(c.t, c.natsURLs(), c.data) }
+
+// assertStreamHolds is checkStream on the NATS nodes at urls.
+func assertStreamHolds(t testing.TB, urls []string, data lotteryData) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	log, err := natslog.Open(ctx, natslog.Config{URLs: c.natsURLs(), Replicas: 3, Prefix: "loteria", Name: "check", Timeout: 30 * time.Second}, domain.Lottery{})
+	log, err := natslog.Open(ctx, natslog.Config{URLs: urls, Replicas: 3, Prefix: "loteria", Name: "check", Timeout: 30 * time.Second}, domain.Lottery{})
 	if err != nil {
 		t.Fatalf("open the stream: %v", err)
 	}
 	defer log.Close()
-	got := make([][]string, len(c.data.files))
+	got := make([][]string, len(data.files))
 	others := 0 // rows of agencies the lottery does not have
 	dones := map[int]uint64{}
 	err = log.Replay(func(r domain.Row) error {
@@ -702,7 +752,7 @@ func (c *cluster) checkStream() {
 	if others > 0 {
 		t.Errorf("the stream holds %d rows of agencies outside 1..%d", others, len(got))
 	}
-	for i, want := range c.data.rows {
+	for i, want := range data.rows {
 		if k := firstDifference(got[i], want); k >= 0 {
 			t.Errorf("agency %d: the stream's %d rows are not its file's %d, in order: they differ first at row %d", i+1, len(got[i]), len(want), k)
 		}
@@ -716,26 +766,37 @@ func (c *cluster) checkStream() {
 // to have a batch acknowledged or to finish, and whether it failed over
 // to another server meanwhile.
 func (c *cluster) reportFailovers() {
-	for _, f := range c.faults {
+	agencies := make([][]stamped, len(c.agencies))
+	for i, a := range c.agencies {
+		agencies[i], _ = a.snapshot()
+	}
+	reportFailovers(c.t, c.faults, agencies)
+}
+
+// reportFailovers is the report of cluster.reportFailovers, on each
+// agency's stamped lines, agency i+1's at index i.
+func reportFailovers(tb testing.TB, faults []fault, agencies [][]stamped) {
+	tb.Helper()
+	for _, f := range faults {
 		if !f.kill {
 			continue
 		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "after %s:", f.what)
-		for i, a := range c.agencies {
-			lines, _ := a.snapshot()
+		for i, lines := range agencies {
 			d, how := movedOn(lines, f.at)
 			if d >= 0 {
 				fmt.Fprintf(&b, " agency %d %v", i+1, d.Round(time.Millisecond))
 				if how != "" {
 					b.WriteString(" (" + how + ")")
 				}
+				fmt.Fprintf(&b, ", longest wait %v", longestWait(lines, f.at).Round(time.Millisecond))
 			} else {
 				fmt.Fprintf(&b, " agency %d %s", i+1, how)
 			}
 			b.WriteByte(';')
 		}
-		c.t.Log(b.String())
+		tb.Log(b.String())
 	}
 }
 
@@ -745,27 +806,57 @@ func (c *cluster) reportFailovers() {
 // not.
 func movedOn(lines []stamped, at time.Time) (time.Duration, string) {
 	how := ""
+	var after []stamped
 	for _, s := range lines {
-		action := s.log["action"]
-		if !s.at.After(at) {
-			switch {
-			case action == "consulta_ganadores" && s.log["result"] == "success":
-				return -1, "finished before"
-			case action == "done":
-				how = "waiting for the draw"
-			}
+		if s.at.After(at) {
+			after = append(after, s)
 			continue
 		}
-		switch action {
-		case "connect":
-			if s.log["result"] == "in_progress" && how == "" {
-				how = "failed over"
-			}
+		switch action := s.log["action"]; {
+		case action == "consulta_ganadores" && s.log["result"] == "success":
+			return -1, "finished before"
+		case action == "done":
+			how = "waiting for the draw"
+		}
+	}
+	// When the agency's session ended after at (a connect line in
+	// progress: it goes on with the next server), an ack it logged before
+	// was in flight at the fault; it moved on at its first progress line
+	// after.
+	for k, s := range after {
+		if s.log["action"] == "connect" && s.log["result"] == "in_progress" {
+			after = after[k+1:]
+			how = strings.TrimPrefix(how+", failed over", ", ")
+			break
+		}
+	}
+	for _, s := range after {
+		switch s.log["action"] {
 		case "batch_enviado", "done", "consulta_ganadores":
 			return s.at.Sub(at), how
 		}
 	}
 	return -1, "no progress line"
+}
+
+// longestWait returns the longest an agency went without an ack from at
+// to its done acknowledged (not the wait for the draw after it): the stall
+// a fault cost it, even when an ack that was in flight at the fault came
+// soon after.
+func longestWait(lines []stamped, at time.Time) time.Duration {
+	var longest time.Duration
+	last := at
+	for _, s := range lines {
+		action := s.log["action"]
+		if (action == "batch_enviado" || action == "done") && s.at.After(last) {
+			longest = max(longest, s.at.Sub(last))
+			last = s.at
+		}
+		if action == "done" {
+			break
+		}
+	}
+	return longest
 }
 
 // firstDifference returns the first index where a and b differ, or -1 if
