@@ -112,7 +112,7 @@ docker-compose-down: down ## the course's name for make down
 validate: ## check the running server with an echo from inside its network
 	sh validar-echo-server.sh
 
-e2e: images echomock-image ## the Docker suite: the course's scenarios run as its harness runs them, then faults (needs a Docker engine)
+e2e: images nats-image echomock-image ## the Docker suite: the course's scenarios run as its harness runs them, then faults and the NODES=3 stack's kills (needs a Docker engine)
 	COMPOSE="$(COMPOSE)" $(GO) test -tags docker -count=1 -timeout 30m -v -run Docker ./cmd/e2e
 
 fuzz: ## run the codec's fuzz targets for FUZZTIME each (an execution count: a duration races Go 1.26's fuzz coordinator, go.dev/issue/75804)

@@ -40,6 +40,7 @@ func TestDocker(t *testing.T) {
 		{"CourseDataset", courseDataset},
 		{"RecreatedIsFresh", recreatedIsFresh},
 		{"Faults", faults},
+		{"Cluster", clusterKills},
 	} {
 		t.Run(s.name, func(t *testing.T) { s.run(t, c) })
 	}

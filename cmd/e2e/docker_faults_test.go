@@ -140,14 +140,9 @@ func (sc *scenario) finishFaultLottery(logs *follower, runs int) {
 // Docker engine's timestamps.
 func (sc *scenario) loggedAt(name, action string) time.Time {
 	sc.t.Helper()
-	for _, line := range strings.Split(mustDocker(sc.t, "logs", "-t", name), "\n") {
-		stamp, rest, _ := strings.Cut(line, " ")
-		if ev, ok, err := parseComposeLine(name + " | " + rest); err == nil && ok && ev.Action == action {
-			at, err := time.Parse(time.RFC3339Nano, stamp)
-			if err != nil {
-				sc.t.Fatalf("docker logs -t %s: %q: %v", name, line, err)
-			}
-			return at
+	for _, s := range sc.stampedLog(name) {
+		if s.log["action"] == action {
+			return s.at
 		}
 	}
 	sc.t.Fatalf("%s logged no %s line", name, action)

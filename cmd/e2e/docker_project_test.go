@@ -36,10 +36,14 @@ const (
 
 // images are the images the suite runs; `make images` and `make
 // echomock-image` build them, nothing is pulled.
-var images = []string{"tp0-server:latest", "tp0-client:latest", "tp0-echomock:latest"}
+var images = []string{"tp0-server:latest", "tp0-client:latest", "tp0-echomock:latest", "tp0-nats:latest"}
 
 // clientName is the container name of an agency.
 var clientName = regexp.MustCompile(`^client\d+$`)
+
+// fixedName is the container name of a server (server, or server1 … of
+// NODES=3), an agency or a NATS node.
+var fixedName = regexp.MustCompile(`^(server\d*|client\d+|nats\d+)$`)
 
 // composeCmd is the compose command: $COMPOSE, else `docker compose` when it
 // answers, else docker-compose.
@@ -101,7 +105,7 @@ func newCheckout(t *testing.T) *checkout {
 	}
 	args := append([]string{"image", "inspect", "-f", "{{.Id}}"}, images...)
 	if _, err := execIn(context.Background(), "", "docker", args...); err != nil {
-		t.Fatalf("images %v missing: build them with `make images echomock-image` (nothing is pulled): %v", images, err)
+		t.Fatalf("images %v missing: build them with `make images nats-image echomock-image` (nothing is pulled): %v", images, err)
 	}
 	assertNoContainers(t, "before the suite: stop them (e.g. `docker compose -p tp0 down`, `make down`)")
 	out, err := execIn(context.Background(), repoRoot, "git", "ls-files", "--", ".env", "generar-compose.sh",
@@ -135,13 +139,13 @@ func newCheckout(t *testing.T) *checkout {
 }
 
 // assertNoContainers fails tb when a container has a fixed name of the
-// project (server, clientN) or is of the project tp0.
+// project (server, serverN, clientN, natsN) or is of the project tp0.
 func assertNoContainers(tb testing.TB, when string) {
 	tb.Helper()
 	out := mustDocker(tb, "ps", "-a", "--format", `{{.Names}} {{.Label "com.docker.compose.project"}}`)
 	for _, row := range strings.Split(strings.TrimSpace(out), "\n") {
 		name, proj, _ := strings.Cut(row, " ")
-		if name == "server" || clientName.MatchString(name) || proj == project {
+		if fixedName.MatchString(name) || proj == project {
 			tb.Fatalf("container %s (project %q) exists %s", name, proj, when)
 		}
 	}
@@ -521,7 +525,7 @@ func (sc *scenario) dump() {
 	sc.t.Logf("compose ps -a:\n%s", out)
 	names, _ := execIn(context.Background(), "", "docker", "ps", "-a", "--format", "{{.Names}}")
 	for _, name := range strings.Fields(names) {
-		if name == "server" || clientName.MatchString(name) {
+		if fixedName.MatchString(name) {
 			out, _ := execIn(context.Background(), "", "docker", "logs", "--tail", "100", name)
 			sc.t.Logf("docker logs --tail 100 %s:\n%s", name, out)
 		}
