@@ -151,7 +151,7 @@ func (w *watched) awaitAction(tb testing.TB, d time.Duration, action string) log
 }
 
 // exit waits for the process to exit, at most d, and returns its error,
-// once every line of its output has been read.
+// once every line of its output has been read (at most 10 s more).
 func (w *watched) exit(tb testing.TB, d time.Duration) error {
 	tb.Helper()
 	var err error
@@ -542,7 +542,10 @@ func streamLeaderOf(tb testing.TB, urls []string, stream, not string) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
 	leader := ""
 	for {
 		// A request the stream's dead leader would have answered gets no
@@ -557,10 +560,14 @@ func streamLeaderOf(tb testing.TB, urls []string, stream, not string) string {
 		if leader != "" && leader != not {
 			return leader
 		}
-		if time.Now().After(deadline) {
-			tb.Fatalf("stream %s is led by %q 30 s on, want a leader other than %q", stream, leader, not)
+		select {
+		case <-deadline.C:
+			if not == "" {
+				tb.Fatalf("stream %s has no leader 30 s on", stream)
+			}
+			tb.Fatalf("stream %s is led by %q 30 s on, want a leader other than %s", stream, leader, not)
+		case <-tick.C: // polling JetStream
 		}
-		time.Sleep(50 * time.Millisecond) // polling JetStream, bounded by deadline
 	}
 }
 
@@ -723,13 +730,13 @@ func assertOneDraw(tb testing.TB, runs []serverRun, data lotteryData) {
 func (c *cluster) checkStream() { assertStreamHolds(c.t, c.natsURLs(), c.data) }
 
 // assertStreamHolds is checkStream on the NATS nodes at urls.
-func assertStreamHolds(t testing.TB, urls []string, data lotteryData) {
-	t.Helper()
+func assertStreamHolds(tb testing.TB, urls []string, data lotteryData) {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	log, err := natslog.Open(ctx, natslog.Config{URLs: urls, Replicas: 3, Prefix: "loteria", Name: "check", Timeout: 30 * time.Second}, domain.Lottery{})
 	if err != nil {
-		t.Fatalf("open the stream: %v", err)
+		tb.Fatalf("open the stream: %v", err)
 	}
 	defer log.Close()
 	got := make([][]string, len(data.files))
@@ -747,17 +754,17 @@ func assertStreamHolds(t testing.TB, urls []string, data lotteryData) {
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("replay the stream: %v", err)
+		tb.Fatalf("replay the stream: %v", err)
 	}
 	if others > 0 {
-		t.Errorf("the stream holds %d rows of agencies outside 1..%d", others, len(got))
+		tb.Errorf("the stream holds %d rows of agencies outside 1..%d", others, len(got))
 	}
 	for i, want := range data.rows {
 		if k := firstDifference(got[i], want); k >= 0 {
-			t.Errorf("agency %d: the stream's %d rows are not its file's %d, in order: they differ first at row %d", i+1, len(got[i]), len(want), k)
+			tb.Errorf("agency %d: the stream's %d rows are not its file's %d, in order: they differ first at row %d", i+1, len(got[i]), len(want), k)
 		}
 		if dones[i+1] != uint64(len(want)) {
-			t.Errorf("agency %d: done with %d bets in the stream, want %d", i+1, dones[i+1], len(want))
+			tb.Errorf("agency %d: done with %d bets in the stream, want %d", i+1, dones[i+1], len(want))
 		}
 	}
 }
@@ -777,20 +784,26 @@ func (c *cluster) reportFailovers() {
 // agency's stamped lines, agency i+1's at index i.
 func reportFailovers(tb testing.TB, faults []fault, agencies [][]stamped) {
 	tb.Helper()
-	for _, f := range faults {
+	for k, f := range faults {
 		if !f.kill {
 			continue
+		}
+		var until time.Time // the next fault: a reconnect after it is that fault's
+		if k+1 < len(faults) {
+			until = faults[k+1].at
 		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "after %s:", f.what)
 		for i, lines := range agencies {
-			d, how := movedOn(lines, f.at)
+			d, how := movedOn(lines, f.at, until)
 			if d >= 0 {
 				fmt.Fprintf(&b, " agency %d %v", i+1, d.Round(time.Millisecond))
 				if how != "" {
 					b.WriteString(" (" + how + ")")
 				}
-				fmt.Fprintf(&b, ", longest wait %v", longestWait(lines, f.at).Round(time.Millisecond))
+				if !strings.Contains(how, "waiting for the draw") {
+					fmt.Fprintf(&b, ", longest wait %v", longestWait(lines, f.at).Round(time.Millisecond))
+				}
 			} else {
 				fmt.Fprintf(&b, " agency %d %s", i+1, how)
 			}
@@ -802,9 +815,9 @@ func reportFailovers(tb testing.TB, faults []fault, agencies [][]stamped) {
 
 // movedOn returns how long after at an agency's lines show it moving on
 // (an ack, its done acknowledged, its winners), and how: whether it
-// failed over, or was waiting for the draw at the time; or -1 and why
-// not.
-func movedOn(lines []stamped, at time.Time) (time.Duration, string) {
+// failed over before until (the next fault; zero: none), or was waiting
+// for the draw at the time; or -1 and why not.
+func movedOn(lines []stamped, at, until time.Time) (time.Duration, string) {
 	how := ""
 	var after []stamped
 	for _, s := range lines {
@@ -824,6 +837,9 @@ func movedOn(lines []stamped, at time.Time) (time.Duration, string) {
 	// was in flight at the fault; it moved on at its first progress line
 	// after.
 	for k, s := range after {
+		if !until.IsZero() && s.at.After(until) {
+			break
+		}
 		if s.log["action"] == "connect" && s.log["result"] == "in_progress" {
 			after = after[k+1:]
 			how = strings.TrimPrefix(how+", failed over", ", ")

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -52,7 +53,7 @@ func clusterKills(t *testing.T, c *checkout) {
 			rng := chaosSeed(t)
 			st := startStack(t, c, data)
 			st.awaitEverySending()
-			pause(rng, 0, time.Second)
+			pause(rng, 0, 500*time.Millisecond)
 			faults(st, rng)
 			st.finish()
 		})
@@ -67,7 +68,9 @@ func clusterKills(t *testing.T, c *checkout) {
 		st.start(name)
 	})
 	run("NATSNodeKilled", func(st *stack, rng *rand.Rand) {
-		st.kill(st.streamLeader(""))
+		name := st.streamLeader("")
+		st.kill(name)
+		st.streamLeader(name) // another is elected
 	})
 	run("NATSNodeKilledAndStarted", func(st *stack, rng *rand.Rand) {
 		name := st.streamLeader("")
@@ -80,20 +83,18 @@ func clusterKills(t *testing.T, c *checkout) {
 // stack is one lottery on the NODES=3 stack, and what its logs -f stream
 // has shown so far.
 type stack struct {
-	t      *testing.T
-	sc     *scenario
-	logs   *follower
-	data   lotteryData
-	began  time.Time
-	faults []fault
-	dead   map[string]bool // containers killed and not started again
-	killed map[string]bool // containers killed at some point
-	on     map[string]string
-	// on is each agency's server, from its latest connect line; exited the
-	// agencies whose exit event the stream showed, and winners their
-	// cant_ganadores.
-	exited  map[string]bool
-	winners map[string]int
+	t       *testing.T
+	sc      *scenario
+	logs    *follower
+	data    lotteryData
+	began   time.Time
+	faults  []fault
+	dead    map[string]bool   // containers killed and not started again
+	killed  map[string]bool   // containers killed at some point
+	on      map[string]string // each agency's server address, from its latest connect line
+	done    map[string]bool   // the agencies whose done line the stream showed
+	exited  map[string]bool   // the agencies whose exit event the stream showed
+	winners map[string]int    // each agency's cant_ganadores
 }
 
 // startStack starts the NODES=3 stack for data: the configuration as
@@ -120,7 +121,7 @@ func startStack(t *testing.T, c *checkout, data lotteryData) *stack {
 	st := &stack{
 		t: t, sc: sc, data: data, began: time.Now(),
 		dead: map[string]bool{}, killed: map[string]bool{}, on: map[string]string{},
-		exited: map[string]bool{}, winners: map[string]int{},
+		done: map[string]bool{}, exited: map[string]bool{}, winners: map[string]int{},
 	}
 	sc.up()
 	st.logs = sc.follow(4 * time.Minute)
@@ -149,6 +150,8 @@ func (st *stack) see(ev composeEvent) {
 	case !clientName.MatchString(ev.Source):
 	case ev.Action == "connect" && ev.Result == resultSuccess:
 		st.on[ev.Source] = ev.value(st.t, "server_address")
+	case ev.Action == "done" && ev.Result == resultSuccess:
+		st.done[ev.Source] = true
 	case ev.Action == "consulta_ganadores" && ev.Result == resultSuccess:
 		st.winners[ev.Source] = mustAtoi(st.t, ev.Details["cant_ganadores"])
 	case ev.Action == "exit":
@@ -170,39 +173,49 @@ func (st *stack) awaitEverySending() {
 	st.t.Logf("+%v every agency sending, on %v", time.Since(st.began).Round(time.Millisecond), st.on)
 }
 
-// busyServer returns one of the servers an agency is on, picked with rng.
-// Agency i starts at server i, but may have moved on at once: a server
-// not listening yet when its agency first dials is failed over.
+// busyServer returns one of the servers an agency still sending is on,
+// picked with rng. Agency i starts at server i, but may have moved on at
+// once: a server not listening yet when its agency first dials is failed
+// over.
 func (st *stack) busyServer(rng *rand.Rand) string {
 	var busy []string
-	for _, addr := range st.on {
-		if name, _, _ := strings.Cut(addr, ":"); !slices.Contains(busy, name) {
+	for a, addr := range st.on {
+		if name, _, _ := strings.Cut(addr, ":"); !st.done[a] && !slices.Contains(busy, name) {
 			busy = append(busy, name)
 		}
+	}
+	if len(busy) == 0 {
+		st.t.Fatalf("no agency is still sending (agencies on %v, done %v)", st.on, st.done)
 	}
 	slices.Sort(busy)
 	return busy[rng.IntN(len(busy))]
 }
 
-// note records a fault: a kill as it is issued (as the processes' chaos
-// suite notes it), a start once done.
-func (st *stack) note(what, name string, kill bool) {
+// note records a fault that happened at at.
+func (st *stack) note(what, name string, kill bool, at time.Time) {
 	st.t.Helper()
-	f := fault{at: time.Now(), what: what + " " + name, kill: kill, who: name}
+	f := fault{at: at, what: what + " " + name, kill: kill, who: name}
 	st.faults = append(st.faults, f)
 	st.t.Logf("+%v %s", f.at.Sub(st.began).Round(time.Millisecond), f.what)
 }
 
 // kill runs `docker kill name` (SIGKILL; the restart policy leaves it
-// dead), which must land while some agency is still running.
+// dead), which must land while some agency is still running. The kill is
+// noted at the moment the engine saw the container end, on the clock of
+// the engine's log stamps, which the checks compare it with.
 func (st *stack) kill(name string) {
 	st.t.Helper()
 	if len(st.exited) == len(st.data.files) {
 		st.t.Fatalf("docker kill %s after every agency exited: not mid-run", name)
 	}
 	st.killed[name], st.dead[name] = true, true
-	st.note("docker kill", name, true)
 	mustDocker(st.t, "kill", name)
+	stamp := strings.TrimSpace(mustDocker(st.t, "inspect", "-f", "{{.State.FinishedAt}}", name))
+	at, err := time.Parse(time.RFC3339Nano, stamp)
+	if err != nil {
+		st.t.Fatalf("%s's FinishedAt %q: %v", name, stamp, err)
+	}
+	st.note("docker kill", name, true, at)
 }
 
 // start runs `docker start name`: the same container, its store kept.
@@ -210,7 +223,7 @@ func (st *stack) start(name string) {
 	st.t.Helper()
 	mustDocker(st.t, "start", name)
 	delete(st.dead, name)
-	st.note("docker start", name, false)
+	st.note("docker start", name, false, time.Now())
 }
 
 // awaitFailover reads the stream until an agency that was on server name
@@ -243,7 +256,7 @@ func (st *stack) natsURLs() []string {
 			continue
 		}
 		ip := strings.TrimSpace(mustDocker(st.t, "inspect", "-f",
-			"{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name))
+			`{{(index .NetworkSettings.Networks "`+project+`_testing_net").IPAddress}}`, name))
 		urls = append(urls, "nats://"+ip+":4222")
 	}
 	return urls
@@ -313,11 +326,19 @@ func (st *stack) finish() {
 	reportFailovers(t, st.faults, agencies)
 	st.checkMidRun(agencies)
 
+	lastDone := time.Time{}
+	for _, lines := range agencies {
+		for _, s := range lines {
+			if s.log["action"] == "done" && s.at.After(lastDone) {
+				lastDone = s.at
+			}
+		}
+	}
 	var runs []serverRun
 	for j := 1; j <= 3; j++ {
 		name := fmt.Sprintf("server%d", j)
 		if !st.dead[name] {
-			st.awaitDraw(name)
+			st.awaitDraw(name, lastDone)
 		}
 		runs = append(runs, serverRun{name + " (every run)", parseLog(mustDocker(t, "logs", name))})
 	}
@@ -326,11 +347,21 @@ func (st *stack) finish() {
 	assertStreamHolds(t, st.natsURLs(), st.data)
 	t.Logf("the stream read back in %v", time.Since(checking).Round(time.Millisecond))
 
+	// Nothing crashed unseen: the restart policy restarted no container
+	// (docker-compose 1.29's logs -f would not show it), and those killed
+	// for good are still down.
+	containers := []string{"server1", "server2", "server3", "nats1", "nats2", "nats3"}
+	for _, name := range containers {
+		state := strings.Fields(mustDocker(t, "inspect", "-f", "{{.RestartCount}} {{.State.Running}}", name))
+		if len(state) != 2 || state[0] != "0" || state[1] == strconv.FormatBool(st.dead[name]) {
+			t.Errorf("%s: restarts and running %v, want 0 restarts and running %v", name, state, !st.dead[name])
+		}
+	}
 	// The course's docker.down() starts with stop: SIGTERM, then each
 	// container still running must end cleanly.
 	st.logs.stop()
 	st.sc.compose("stop")
-	for _, name := range []string{"server1", "server2", "server3", "nats1", "nats2", "nats3"} {
+	for _, name := range containers {
 		if st.dead[name] {
 			continue
 		}
@@ -345,32 +376,44 @@ func (st *stack) finish() {
 
 // checkMidRun checks, from the agencies' own stamped logs, that each kill
 // fell mid-run: some agency had its done acknowledged after it; and that
-// every agency on a server when it was killed went on with another.
+// the agencies a killed server had, still sending, went on with another,
+// and there was at least one.
 func (st *stack) checkMidRun(agencies [][]stamped) {
 	t := st.t
 	for _, f := range st.faults {
 		if !f.kill {
 			continue
 		}
-		doneAfter := false
+		doneAfter, had := false, 0
 		for i, lines := range agencies {
-			server := "" // the agency's server at the kill
-			movedTo := ""
+			server := ""  // the agency's server at the kill
+			movedTo := "" // its next server after
+			doneBefore := false
 			for _, s := range lines {
+				action, after := s.log["action"], s.at.After(f.at)
 				switch {
-				case s.log["action"] == "done" && s.at.After(f.at):
+				case action == "done" && after:
 					doneAfter = true
-				case s.log["action"] != "connect" || s.log["result"] != resultSuccess:
-				case !s.at.After(f.at):
+				case action == "done":
+					doneBefore = true
+				case action != "connect" || s.log["result"] != resultSuccess:
+				case !after:
 					server = s.log["server_address"]
 				case movedTo == "":
 					movedTo = s.log["server_address"]
 				}
 			}
-			if victim := f.who; strings.HasPrefix(server, victim+":") && (movedTo == "" || strings.HasPrefix(movedTo, victim+":")) {
+			if doneBefore || !strings.HasPrefix(server, f.who+":") {
+				continue
+			}
+			had++
+			if movedTo == "" || strings.HasPrefix(movedTo, f.who+":") {
 				t.Errorf("agency %d was on %s when it was killed and connected to %q after, want another server",
 					i+1, f.who, movedTo)
 			}
+		}
+		if strings.HasPrefix(f.who, "server") && had == 0 {
+			t.Errorf("no agency still sending was on %s when it was killed: the kill tested no failover", f.who)
 		}
 		if !doneAfter {
 			t.Errorf("no agency was done after %s: it did not land mid-ingest", f.what)
@@ -378,42 +421,43 @@ func (st *stack) checkMidRun(agencies [][]stamped) {
 	}
 }
 
-// awaitDraw waits, within drawWithin, for server name to log its draw
-// line (sorteo or draw_followed): it learns the others' dones from
-// JetStream. Its own log is read, since docker-compose 1.29's logs -f does
-// not follow a container started again.
-func (st *stack) awaitDraw(name string) {
+// awaitDraw waits for server name to log its draw line (sorteo or
+// draw_followed) in its latest run, and checks it came within drawWithin
+// of when it could: the last agency's done, or the run's listen line if
+// later (a server started after it draws at start). The server learns the
+// others' dones from JetStream. Its own log is read, since docker-compose
+// 1.29's logs -f does not follow a container started again.
+func (st *stack) awaitDraw(name string, lastDone time.Time) {
 	st.t.Helper()
-	deadline := time.Now().Add(drawWithin)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	began := time.Now()
 	for {
-		for _, l := range parseLog(mustDocker(st.t, "logs", name)) {
-			if l["action"] == "sorteo" || l["action"] == "draw_followed" {
+		lines := st.sc.stampedLog(name)
+		for k := len(lines) - 1; k >= 0; k-- {
+			if lines[k].log["action"] == "config" { // a run's first line
+				lines = lines[k:]
+				break
+			}
+		}
+		since := lastDone
+		for _, s := range lines {
+			switch s.log["action"] {
+			case "listen":
+				if s.at.After(since) {
+					since = s.at
+				}
+			case "sorteo", "draw_followed":
+				if late := s.at.Sub(since); late > drawWithin {
+					st.t.Errorf("%s drew %v after it could (every agency done, and it listening), want within %v",
+						name, late.Round(time.Millisecond), drawWithin)
+				}
 				return
 			}
 		}
-		if time.Now().After(deadline) {
-			st.t.Fatalf("%s logged no sorteo or draw_followed within %v of the agencies' exits", name, drawWithin)
+		if time.Since(since) > drawWithin && time.Since(began) > drawWithin {
+			st.t.Fatalf("%s logged no sorteo or draw_followed within %v of when it could", name, drawWithin)
 		}
-		time.Sleep(100 * time.Millisecond) // polling its log, bounded by deadline
+		<-tick.C // polling its log, bounded as above
 	}
-}
-
-// stampedLog returns name's own log (`docker logs -t`, every run), each
-// line stamped with when the Docker engine took it.
-func (sc *scenario) stampedLog(name string) []stamped {
-	sc.t.Helper()
-	var lines []stamped
-	for _, line := range strings.Split(strings.TrimSpace(mustDocker(sc.t, "logs", "-t", name)), "\n") {
-		stamp, rest, _ := strings.Cut(line, " ")
-		at, err := time.Parse(time.RFC3339Nano, stamp)
-		if err != nil {
-			sc.t.Fatalf("docker logs -t %s: %q: %v", name, line, err)
-		}
-		s := stamped{at: at, text: rest}
-		if l := parseLog(rest); len(l) == 1 {
-			s.log = l[0]
-		}
-		lines = append(lines, s)
-	}
-	return lines
 }

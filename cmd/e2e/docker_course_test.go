@@ -1,12 +1,13 @@
 //go:build docker
 
 // The Docker suite: the course's black-box scenarios (tp0-tests, ej1–ej8)
-// run the way its harness runs them, against the images of `make images`
-// and `make echomock-image`, with `make e2e` (COMPOSE picks `docker
-// compose` or docker-compose). The scenarios run in order on one checkout
-// and one project name, tp0, with `stop` and `down` without -v between
-// them, so state that leaks from one scenario into the next fails the
-// next. Container names are fixed: one suite at a time on a machine.
+// run the way its harness runs them, then our own faults and the NODES=3
+// stack's kills, against the images of `make images nats-image
+// echomock-image`, with `make e2e` (COMPOSE picks `docker compose` or
+// docker-compose). The scenarios run in order on one checkout and one
+// project name, tp0, with `stop` and `down` without -v between them, so
+// state that leaks from one scenario into the next fails the next.
+// Container names are fixed: one suite at a time on a machine.
 
 package e2e_test
 

@@ -34,8 +34,8 @@ const (
 	cmdTimeout  = 2 * time.Minute
 )
 
-// images are the images the suite runs; `make images` and `make
-// echomock-image` build them, nothing is pulled.
+// images are the images the suite runs; `make images nats-image
+// echomock-image` builds them (`make e2e` does), nothing is pulled.
 var images = []string{"tp0-server:latest", "tp0-client:latest", "tp0-echomock:latest", "tp0-nats:latest"}
 
 // clientName is the container name of an agency.
@@ -686,4 +686,27 @@ func (sc *scenario) mockDown() {
 		sc.t.Error(err)
 	}
 	sc.mock = ""
+}
+
+// stampedLog returns name's own log (`docker logs -t`, every run), each
+// line stamped with when the Docker engine took it.
+func (sc *scenario) stampedLog(name string) []stamped {
+	sc.t.Helper()
+	var lines []stamped
+	for _, line := range strings.Split(mustDocker(sc.t, "logs", "-t", name), "\n") {
+		if line == "" {
+			continue
+		}
+		stamp, rest, _ := strings.Cut(line, " ")
+		at, err := time.Parse(time.RFC3339Nano, stamp)
+		if err != nil {
+			sc.t.Fatalf("docker logs -t %s: %q: %v", name, line, err)
+		}
+		s := stamped{at: at, text: rest}
+		if l := parseLog(rest); len(l) == 1 {
+			s.log = l[0]
+		}
+		lines = append(lines, s)
+	}
+	return lines
 }
