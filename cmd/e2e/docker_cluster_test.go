@@ -25,16 +25,16 @@ const clusterAgencies = 3
 
 // clusterKills: the NODES=3 stack (nats1…nats3 in one JetStream cluster,
 // server1…server3 on the stream with three replicas, the agencies given
-// the three servers), from `NODES=3 generar-compose.sh`, run as the course's
-// harness runs a stack, with `docker kill` of one lottery server (one that
-// agencies are on) or of the NATS node leading the lottery's stream, once
-// every agency is sending, left dead or started again. Every time: each agency exits 0 with
-// exactly its own winners, having failed over if its server died; one
-// server, in all, logs the sorteo, counting every bet of every file; every
-// server still running draws and stops cleanly; and the stream holds each
-// file's rows exactly once, in order: 0 lost, 0 doubled. Each subtest
-// prints its seed (the pause before the kill, the server killed);
-// CHAOS_SEED=N replays it.
+// the three servers), from `NODES=3 generar-compose.sh`, run as the
+// course's harness runs a stack. Once every agency is sending, `docker
+// kill` of a lottery server that an agency still sending is on, or of the
+// NATS node leading the lottery's stream, left dead or started again.
+// Every time: each agency exits 0 with exactly its own winners, having
+// failed over if its server died; one server, in all, logs the sorteo,
+// counting every bet of every file; every server still running draws and
+// stops cleanly; and the stream holds each file's rows exactly once, in
+// order: 0 lost, 0 doubled. Each subtest prints its seed (the pause before
+// the kill, the server killed); CHAOS_SEED=N replays it.
 func clusterKills(t *testing.T, c *checkout) {
 	dir := t.TempDir()
 	files := make([]string, clusterAgencies)
