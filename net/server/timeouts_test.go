@@ -3,6 +3,7 @@ package server_test
 import (
 	"bufio"
 	"errors"
+	"math"
 	"net"
 	"os"
 	"strings"
@@ -95,20 +96,23 @@ func mustTimeOut(tb testing.TB, m wire.Message, err error, reason string, took, 
 
 // pester sends ping frames on c, chunk bytes per write, one write every
 // few milliseconds, and reads the pongs, until the server sends anything
-// else, which it returns, or until the deadline (then m is nil).
+// else, which it returns, or until the deadline. At the deadline it reads
+// the pongs still owed for the pings it finished writing, so that what the
+// caller reads next is the answer to its own request; then m is nil.
 func pester(tb testing.TB, c net.Conn, br *bufio.Reader, chunk int, until time.Time) (pongs int, m wire.Message, err error) {
 	tb.Helper()
 	defer c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	ping := frame(tb, wire.Ping{Payload: []byte("ping")})
-	for i := 0; ; {
-		if !time.Now().Before(until) {
-			return pongs, nil, nil
-		}
+	sent := 0 // whole pings written
+	for i := 0; time.Now().Before(until); {
 		n := min(chunk, len(ping)-i)
 		if _, err := c.Write(ping[i : i+n]); err != nil {
-			break // closed under us: the answer is waiting
+			sent = math.MaxInt // closed under us: the answer is waiting
+			break
 		}
-		i = (i + n) % len(ping)
+		if i += n; i == len(ping) {
+			i, sent = 0, sent+1
+		}
 		// The pace of the writes: wait for the server's word a moment.
 		c.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
 		if _, err := br.Peek(1); errors.Is(err, os.ErrDeadlineExceeded) {
@@ -121,10 +125,11 @@ func pester(tb testing.TB, c net.Conn, br *bufio.Reader, chunk int, until time.T
 		pongs++
 	}
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for { // pongs sent before the answer may wait ahead of it
+	for pongs < sent { // the pongs still in flight, or the answer behind them
 		if m, err = wire.ReadMessage(br, nil); err != nil || m.Type() != wire.TypePong {
 			return pongs, m, err
 		}
 		pongs++
 	}
+	return pongs, nil, nil
 }
