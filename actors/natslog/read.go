@@ -71,7 +71,14 @@ func (l *Log) read(agencies []int, row func(domain.Row) error, done func(domain.
 
 // fetch reads the stream from sequence start to end, for agencies (all
 // if nil), with a consumer of its own that it deletes when done: a plain
-// pull consumer, whose every Fetch ends by its deadline, NATS or not.
+// pull consumer, whose every Fetch ends by its deadline, NATS or not. The
+// consumer acks nothing, so JetStream sends each message once: a
+// connection lost and regained mid-fetch (nats.go reconnects by itself)
+// loses what was on the wire, and the next Fetch goes on after it. The
+// consumer's own sequence, one more for every message sent, shows the
+// gap; fetch then fails, to be tried again from the last message seen —
+// a gap in an agency's positions is a damaged stream only when no
+// message was lost on the way.
 func (l *Log) fetch(ctx context.Context, agencies []int, start, end uint64, row func(domain.Row) error, dones *[]domain.Done) error {
 	cfg := jetstream.ConsumerConfig{
 		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
@@ -96,6 +103,7 @@ func (l *Log) fetch(ctx context.Context, agencies []int, start, end uint64, row 
 		l.js.DeleteConsumer(dctx, l.Stream(), cons.CachedInfo().Name) // else it goes when inactive
 	}()
 	wait := min(l.cfg.Timeout/4, 5*time.Second)
+	sent := uint64(0) // the consumer's sequence of the last message received
 	for {
 		batch, err := cons.FetchBytes(8<<20, jetstream.FetchMaxWait(wait))
 		if err != nil {
@@ -108,6 +116,10 @@ func (l *Log) fetch(ctx context.Context, agencies []int, start, end uint64, row 
 			if err != nil {
 				return fmt.Errorf("read the stream: %w", err)
 			}
+			if meta.Sequence.Consumer != sent+1 {
+				return fmt.Errorf("read the stream: messages %d to %d of the read lost on the way (a reconnect)", sent+1, meta.Sequence.Consumer-1)
+			}
+			sent++
 			seq := meta.Sequence.Stream
 			if err := l.apply(msg, seq, row, dones); err != nil {
 				return permanent{err}
