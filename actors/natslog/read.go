@@ -103,23 +103,22 @@ func (l *Log) fetch(ctx context.Context, agencies []int, start, end uint64, row 
 		l.js.DeleteConsumer(dctx, l.Stream(), cons.CachedInfo().Name) // else it goes when inactive
 	}()
 	wait := min(l.cfg.Timeout/4, 5*time.Second)
-	sent := uint64(0) // the consumer's sequence of the last message received
+	delivered := uint64(0) // the consumer's sequence of the last message received
 	for {
 		batch, err := cons.FetchBytes(8<<20, jetstream.FetchMaxWait(wait))
 		if err != nil {
 			return fmt.Errorf("read the stream: %w", err)
 		}
-		got := 0
+		before := delivered
 		for msg := range batch.Messages() {
-			got++
 			meta, err := msg.Metadata()
 			if err != nil {
 				return fmt.Errorf("read the stream: %w", err)
 			}
-			if meta.Sequence.Consumer != sent+1 {
-				return fmt.Errorf("read the stream: messages %d to %d of the read lost on the way (a reconnect)", sent+1, meta.Sequence.Consumer-1)
+			if meta.Sequence.Consumer != delivered+1 {
+				return fmt.Errorf("read the stream: messages %d to %d of the read lost on the way (a reconnect)", delivered+1, meta.Sequence.Consumer-1)
 			}
-			sent++
+			delivered++
 			seq := meta.Sequence.Stream
 			if err := l.apply(msg, seq, row, dones); err != nil {
 				return permanent{err}
@@ -131,7 +130,7 @@ func (l *Log) fetch(ctx context.Context, agencies []int, start, end uint64, row 
 		if err := batch.Error(); err != nil {
 			return fmt.Errorf("read the stream: %w", err)
 		}
-		if got == 0 {
+		if delivered == before {
 			return fmt.Errorf("read the stream: no message in %v, up to sequence %d expected", wait, end)
 		}
 	}

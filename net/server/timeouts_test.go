@@ -3,7 +3,6 @@ package server_test
 import (
 	"bufio"
 	"errors"
-	"math"
 	"net"
 	"os"
 	"strings"
@@ -103,11 +102,11 @@ func pester(tb testing.TB, c net.Conn, br *bufio.Reader, chunk int, until time.T
 	tb.Helper()
 	defer c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	ping := frame(tb, wire.Ping{Payload: []byte("ping")})
-	sent := 0 // whole pings written
+	sent, closed := 0, false // whole pings written; a write failed
 	for i := 0; time.Now().Before(until); {
 		n := min(chunk, len(ping)-i)
 		if _, err := c.Write(ping[i : i+n]); err != nil {
-			sent = math.MaxInt // closed under us: the answer is waiting
+			closed = true // closed under us: the answer is waiting
 			break
 		}
 		if i += n; i == len(ping) {
@@ -125,7 +124,7 @@ func pester(tb testing.TB, c net.Conn, br *bufio.Reader, chunk int, until time.T
 		pongs++
 	}
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	for pongs < sent { // the pongs still in flight, or the answer behind them
+	for closed || pongs < sent { // the pongs still in flight, or the answer behind them
 		if m, err = wire.ReadMessage(br, nil); err != nil || m.Type() != wire.TypePong {
 			return pongs, m, err
 		}
